@@ -1,0 +1,55 @@
+"""A thin, typed adapter over SpiffWorkflow: process models, instances, work items and timers.
+
+It knows nothing about directives; it is the only package that imports SpiffWorkflow.
+"""
+
+from engine.errors import (
+    ConcurrentUpdate,
+    EngineError,
+    InstanceNotFound,
+    InstanceNotRunning,
+    InvalidTaskData,
+    ModelInvalid,
+    ModelNotFound,
+    ProcessError,
+    TaskNoLongerReady,
+    TaskNotFound,
+)
+from engine.processes import ProcessEngine
+from engine.specs import parse_model, parse_xml_safely
+from engine.tables import Base, UTCDateTime, utcnow
+from engine.types import (
+    CompletedTask,
+    FiredTimer,
+    ModelVersion,
+    ProjectionRules,
+    ReadyTask,
+    StepResult,
+    WaitingTimer,
+)
+
+__all__ = [
+    "Base",
+    "CompletedTask",
+    "ConcurrentUpdate",
+    "EngineError",
+    "FiredTimer",
+    "InstanceNotFound",
+    "InstanceNotRunning",
+    "InvalidTaskData",
+    "ModelInvalid",
+    "ModelNotFound",
+    "ModelVersion",
+    "ProcessEngine",
+    "ProcessError",
+    "ProjectionRules",
+    "ReadyTask",
+    "StepResult",
+    "TaskNoLongerReady",
+    "TaskNotFound",
+    "UTCDateTime",
+    "WaitingTimer",
+    "parse_model",
+    "parse_xml_safely",
+    "utcnow",
+]

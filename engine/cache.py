@@ -1,0 +1,74 @@
+"""A bounded cache of deserialized workflows, checked out exclusively and checked back after commit.
+
+A workflow is handed to one command at a time: `checkout` removes it, so two threads never share
+a live object. It returns to the cache only when the transaction that saved it commits, tagged
+with the row's new `version_id`; a rolled-back command simply drops it (pitfall 11 of the notes:
+a failed step must never leave a half-advanced workflow behind).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+_PENDING_KEY = "engine.workflow_cache.pending"
+_LISTENING_KEY = "engine.workflow_cache.listening"
+
+
+class WorkflowCache:
+    """LRU of (instance id -> (version_id, workflow)); size 0 disables it."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._entries: OrderedDict[int, tuple[int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def checkout(self, instance_id: int, version_id: int) -> Any | None:
+        """Take the cached workflow if it is exactly the committed version, else None."""
+        with self._lock:
+            entry = self._entries.pop(instance_id, None)
+            if entry is not None and entry[0] == version_id:
+                self.hits += 1
+                return entry[1]
+            self.misses += 1
+            return None
+
+    def checkin_on_commit(
+        self, session: Session, instance_id: int, version_id: int, wf: Any
+    ) -> None:
+        """Return the workflow to the cache once the session commits; forget it on rollback."""
+        if self.size <= 0:
+            return
+        if not session.info.get(_LISTENING_KEY):
+            session.info[_LISTENING_KEY] = True
+            event.listen(session, "after_commit", self._after_commit)
+            event.listen(session, "after_rollback", self._after_rollback)
+        session.info.setdefault(_PENDING_KEY, {})[instance_id] = (version_id, wf)
+
+    def discard(self, instance_id: int) -> None:
+        """Forget a cached workflow."""
+        with self._lock:
+            self._entries.pop(instance_id, None)
+
+    def clear(self) -> None:
+        """Forget every cached workflow."""
+        with self._lock:
+            self._entries.clear()
+
+    def _after_commit(self, session: Session) -> None:
+        pending = session.info.pop(_PENDING_KEY, None) or {}
+        with self._lock:
+            for instance_id, entry in pending.items():
+                self._entries[instance_id] = entry
+                self._entries.move_to_end(instance_id)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(_PENDING_KEY, None)

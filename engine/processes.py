@@ -1,0 +1,323 @@
+"""The façade: start instances, complete user tasks, fire timers, persist state and projections."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import models, runtime
+from engine.cache import WorkflowCache
+from engine.errors import (
+    ConcurrentUpdate,
+    InstanceNotFound,
+    InstanceNotRunning,
+    InvalidTaskData,
+    TaskNoLongerReady,
+    TaskNotFound,
+)
+from engine.specs import SpecCache
+from engine.tables import ProcessInstance, WorkItem, utcnow
+from engine.types import (
+    CompletedTask,
+    FiredTimer,
+    JsonDict,
+    ModelVersion,
+    ProjectionRules,
+    ReadyTask,
+    StepResult,
+    WaitingTimer,
+)
+
+
+class ProcessEngine:
+    """Runs process instances on SpiffWorkflow inside the caller's SQLAlchemy session.
+
+    Nothing here commits: every method works inside the caller's transaction, so a use case
+    that completes a task, writes its own rows and commits once lands entirely or not at all.
+    """
+
+    def __init__(self, rules: ProjectionRules | None = None, cache_size: int = 256) -> None:
+        self.rules = rules or ProjectionRules()
+        self.specs = SpecCache()
+        self.workflows = WorkflowCache(cache_size)
+        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self._script_engine = PythonScriptEngine(environment=TaskDataEnvironment({}))
+
+    # -- process models -------------------------------------------------------------------
+
+    def save_model(
+        self,
+        session: Session,
+        model_key: str,
+        xml: bytes,
+        *,
+        author: str,
+        comment: str = "",
+        publish: bool = False,
+    ) -> ModelVersion:
+        """Validate BPMN text and store it as a new immutable version."""
+        return models.save_model(
+            session, self.specs, model_key, xml, author=author, comment=comment, publish=publish
+        )
+
+    def publish_model(self, session: Session, version_id: int) -> ModelVersion:
+        """Make a version the one new instances start on."""
+        return models.publish_model(session, version_id)
+
+    def published_model(self, session: Session, model_key: str) -> ModelVersion:
+        """Return the published version of a model."""
+        return models.published_model(session, model_key)
+
+    def model_versions(self, session: Session, model_key: str) -> list[ModelVersion]:
+        """List the versions of a model, newest first."""
+        return models.model_versions(session, model_key)
+
+    def model_xml(self, session: Session, version_id: int) -> bytes:
+        """Return the BPMN text of a version."""
+        return models.model_xml(session, version_id)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def start(self, session: Session, model_key: str, data: Mapping[str, Any]) -> StepResult:
+        """Start an instance of the published version of a model and run it to its first wait."""
+        version = models.published_model(session, model_key)
+        parsed = models.parsed_version(session, self.specs, version.id)
+        workflow = BpmnWorkflow(
+            parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
+        )
+        workflow.data.update(_checked_data(data))
+        row = ProcessInstance(model_version_id=version.id, state_json="{}", status="running")
+        session.add(row)
+        session.flush()
+        fired = runtime.advance(workflow, row.id, self.rules)
+        return self._save(session, row, workflow, None, fired)
+
+    def complete(
+        self, session: Session, instance_id: int, task_id: str, data: Mapping[str, Any]
+    ) -> StepResult:
+        """Complete a READY user task with data, then advance the instance."""
+        checked = _checked_data(data)
+        row, workflow = self._load_running(session, instance_id)
+        task = _find_user_task(workflow, task_id)
+        if not runtime.is_ready_user_task(task):
+            raise TaskNoLongerReady(task_id, runtime.task_state_name(task))
+        completed = self._describe_completed(task)
+        task.set_data(**checked)
+        task.run()
+        fired = runtime.advance(workflow, instance_id, self.rules)
+        return self._save(session, row, workflow, completed, fired)
+
+    def fire_due_timers(self, session: Session, instance_id: int) -> StepResult:
+        """Fire every timer of the instance whose due time has passed, and advance it."""
+        row, workflow = self._load_running(session, instance_id)
+        fired = runtime.advance(workflow, instance_id, self.rules)
+        return self._save(session, row, workflow, None, fired)
+
+    def cancel(self, session: Session, instance_id: int) -> None:
+        """Cancel an instance: no task stays ready and no timer fires."""
+        row, workflow = self._load_running(session, instance_id)
+        workflow.cancel()
+        row.status = "cancelled"
+        self._save(session, row, workflow, None, [], status="cancelled")
+
+    # -- queries --------------------------------------------------------------------------
+
+    def due_instances(self, session: Session, now: datetime, limit: int = 100) -> list[int]:
+        """Return running instances with a timer due at or before now, most overdue first."""
+        rows = session.scalars(
+            select(ProcessInstance.id)
+            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+            .order_by(ProcessInstance.next_timer_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    def ready_tasks(self, session: Session, instance_id: int) -> list[ReadyTask]:
+        """Return the READY user tasks of an instance from the projection."""
+        rows = session.scalars(
+            select(WorkItem)
+            .where(WorkItem.instance_id == instance_id)
+            .order_by(WorkItem.created_at)
+        )
+        return [_as_ready_task(row) for row in rows]
+
+    def work_item(self, session: Session, task_id: str) -> ReadyTask | None:
+        """Return a READY user task by id, or None when it is not (or no longer) ready."""
+        row = session.get(WorkItem, task_id)
+        return None if row is None else _as_ready_task(row)
+
+    def waiting_timers(self, session: Session, instance_id: int) -> list[WaitingTimer]:
+        """List the armed timers of an instance with their due times."""
+        _, workflow = self._load(session, instance_id)
+        timers = runtime.waiting_timers(workflow, instance_id, self.rules)
+        self._return_unchanged(session, instance_id, workflow)
+        return timers
+
+    def instance_data(self, session: Session, instance_id: int) -> JsonDict:
+        """Return a copy of the instance's process-level data."""
+        _, workflow = self._load(session, instance_id)
+        data = json.loads(json.dumps(workflow.data, default=str))
+        self._return_unchanged(session, instance_id, workflow)
+        return dict(data)
+
+    def instance_status(self, session: Session, instance_id: int) -> str:
+        """Return running, completed or cancelled."""
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise InstanceNotFound(f"no process instance {instance_id}")
+        return row.status
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def _load(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Any]:
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise InstanceNotFound(f"no process instance {instance_id}")
+        workflow = self.workflows.checkout(instance_id, row.version_id)
+        if workflow is None:
+            workflow = self._serializer.deserialize_json(row.state_json)
+            workflow.script_engine = self._script_engine
+        return row, workflow
+
+    def _load_running(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Any]:
+        row, workflow = self._load(session, instance_id)
+        if row.status != "running":
+            raise InstanceNotRunning(instance_id, row.status)
+        return row, workflow
+
+    def _return_unchanged(self, session: Session, instance_id: int, workflow: Any) -> None:
+        row = session.get(ProcessInstance, instance_id)
+        if row is not None and not session.is_modified(row):
+            self.workflows.checkin_on_commit(session, instance_id, row.version_id, workflow)
+
+    def _save(
+        self,
+        session: Session,
+        row: ProcessInstance,
+        workflow: Any,
+        completed: CompletedTask | None,
+        fired: list[FiredTimer],
+        status: str | None = None,
+    ) -> StepResult:
+        timers = runtime.waiting_timers(workflow, row.id, self.rules)
+        row.state_json = self._serializer.serialize_json(workflow)
+        row.status = status or runtime.status_of(workflow)
+        row.next_timer_at = runtime.next_timer_at(timers) if row.status == "running" else None
+        row.updated_at = utcnow()
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise ConcurrentUpdate(f"process instance {row.id} was changed meanwhile") from exc
+        ready = self._sync_work_items(
+            session, row.id, workflow if row.status == "running" else None
+        )
+        self.workflows.checkin_on_commit(session, row.id, row.version_id, workflow)
+        return StepResult(
+            instance_id=row.id,
+            status=row.status,
+            completed=completed,
+            ready=tuple(ready),
+            fired_timers=tuple(fired),
+            next_timer_at=row.next_timer_at,
+        )
+
+    def _sync_work_items(
+        self, session: Session, instance_id: int, workflow: Any
+    ) -> list[ReadyTask]:
+        """Rewrite the work-item rows of an instance to match its READY user tasks."""
+        wanted = {}
+        if workflow is not None:
+            wanted = {
+                str(task.id): self._project(task) for task in runtime.ready_user_tasks(workflow)
+            }
+        existing = {
+            row.id: row
+            for row in session.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id))
+        }
+        gone = [task_id for task_id in existing if task_id not in wanted]
+        if gone:
+            session.execute(delete(WorkItem).where(WorkItem.id.in_(gone)))
+        result = []
+        for task_id, fields in wanted.items():
+            row = existing.get(task_id)
+            if row is None:
+                row = WorkItem(id=task_id, instance_id=instance_id, created_at=utcnow(), **fields)
+                session.add(row)
+            else:
+                for name, value in fields.items():
+                    if getattr(row, name) != value:
+                        setattr(row, name, value)
+            result.append(row)
+        session.flush()
+        return [_as_ready_task(row) for row in result]
+
+    def _project(self, task: Any) -> dict[str, Any]:
+        spec = task.task_spec
+        return {
+            "task_name": str(spec.bpmn_id),
+            "title": runtime.title_of(spec)[:255],
+            "form": runtime.properties_of(spec).get("form", "")[:64],
+            "lane": spec.lane,
+            "unit": runtime.unit_of(task, self.rules),
+            "ref": runtime.as_text(runtime.lookup(task.data, self.rules.ref_path)),
+            "assignee": runtime.as_text(runtime.lookup(task.data, self.rules.assignee_path)),
+            "due_at": runtime.parse_instant(runtime.lookup(task.data, self.rules.due_path)),
+        }
+
+    def _describe_completed(self, task: Any) -> CompletedTask:
+        spec = task.task_spec
+        return CompletedTask(
+            id=str(task.id),
+            task_name=str(spec.bpmn_id),
+            title=runtime.title_of(spec),
+            form=runtime.properties_of(spec).get("form", ""),
+            lane=spec.lane,
+            ref=runtime.as_text(runtime.lookup(task.data, self.rules.ref_path)),
+        )
+
+
+def _checked_data(data: Mapping[str, Any]) -> JsonDict:
+    """Refuse task data that SpiffWorkflow could not serialize."""
+    if not isinstance(data, Mapping):
+        raise InvalidTaskData("task data must be a mapping of names to values")
+    try:
+        return dict(json.loads(json.dumps(dict(data))))
+    except (TypeError, ValueError) as exc:
+        raise InvalidTaskData(f"task data must be plain JSON values: {exc}") from exc
+
+
+def _find_user_task(workflow: Any, task_id: str) -> Any:
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, TypeError, KeyError):
+        task = None
+    if task is None or not task.task_spec.manual:
+        raise TaskNotFound(f"no user task {task_id} in this process instance")
+    return task
+
+
+def _as_ready_task(row: WorkItem) -> ReadyTask:
+    return ReadyTask(
+        id=row.id,
+        instance_id=row.instance_id,
+        task_name=row.task_name,
+        title=row.title,
+        form=row.form,
+        lane=row.lane,
+        unit=row.unit,
+        ref=row.ref,
+        assignee=row.assignee,
+        due_at=row.due_at,
+        created_at=row.created_at,
+    )

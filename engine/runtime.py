@@ -1,0 +1,167 @@
+"""Reading and advancing a live SpiffWorkflow workflow; the only module that touches its tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import ProcessError
+from engine.types import FiredTimer, ProjectionRules, WaitingTimer
+
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def lookup(data: Mapping[str, Any], path: str | None) -> Any:
+    """Follow a dotted path into task data; None when any part is missing."""
+    if path is None:
+        return None
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def as_text(value: Any) -> str | None:
+    """Render a projected value as text, keeping None."""
+    return None if value is None else str(value)
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """Read an ISO-8601 instant from task data; naive values are taken as UTC."""
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def properties_of(task_spec: Any) -> dict[str, str]:
+    """Return the spiffworkflow:properties of a task spec."""
+    extensions = getattr(task_spec, "extensions", None) or {}
+    return dict(extensions.get("properties") or {})
+
+
+def title_of(task_spec: Any) -> str:
+    """Return the human name of a task spec, falling back to its BPMN id."""
+    return str(task_spec.bpmn_name or task_spec.bpmn_id or task_spec.name)
+
+
+def unit_of(task: Any, rules: ProjectionRules) -> str | None:
+    """Return the unit a lane stands for in this task, by the projection rules."""
+    lane = task.task_spec.lane
+    return as_text(lookup(task.data, rules.unit_paths.get(lane))) if lane else None
+
+
+def ready_user_tasks(workflow: Any) -> list[Any]:
+    """Return every READY user (manual) task, subprocesses included."""
+    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+def is_timer_event(task: Any) -> bool:
+    """Tell whether a task is a catching timer event."""
+    spec = task.task_spec
+    return isinstance(spec, CatchingEvent) and isinstance(
+        getattr(spec, "event_definition", None), TimerEventDefinition
+    )
+
+
+def attached_activity(task: Any) -> str | None:
+    """Return the BPMN id of the activity a boundary event is attached to."""
+    if not isinstance(task.task_spec, BoundaryEvent) or task.parent is None:
+        return None
+    for sibling in task.parent.children:
+        if not isinstance(sibling.task_spec, BoundaryEvent):
+            return str(sibling.task_spec.bpmn_id)
+    return None
+
+
+def timer_due_at(task: Any) -> datetime:
+    """Return the due time of an armed timer event task."""
+    details = task.task_spec.event_definition.details(task)
+    value = details.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return parse_instant(value) or NEVER
+
+
+def waiting_timers(workflow: Any, instance_id: int, rules: ProjectionRules) -> list[WaitingTimer]:
+    """List the armed timers of a workflow with their due times, earliest first."""
+    timers = [
+        WaitingTimer(
+            instance_id=instance_id,
+            event_name=str(task.task_spec.bpmn_id),
+            title=title_of(task.task_spec),
+            properties=properties_of(task.task_spec),
+            attached_to=attached_activity(task),
+            ref=as_text(lookup(task.data, rules.ref_path)),
+            due_at=timer_due_at(task),
+        )
+        for task in workflow.event_manager.tasks.values()
+        if task.state == TaskState.WAITING and is_timer_event(task)
+    ]
+    return sorted(timers, key=lambda timer: timer.due_at)
+
+
+def next_timer_at(timers: list[WaitingTimer]) -> datetime | None:
+    """Return the earliest real due time (the year-9999 sentinel means never)."""
+    due = [timer.due_at for timer in timers if timer.due_at < NEVER]
+    return min(due) if due else None
+
+
+def _fired(task: Any, instance_id: int, rules: ProjectionRules) -> FiredTimer:
+    due = task._get_internal_data("event_value")
+    return FiredTimer(
+        instance_id=instance_id,
+        event_name=str(task.task_spec.bpmn_id),
+        title=title_of(task.task_spec),
+        properties=properties_of(task.task_spec),
+        attached_to=attached_activity(task),
+        ref=as_text(lookup(task.data, rules.ref_path)),
+        unit=as_text(lookup(task.data, rules.unit_paths.get("unit", ""))),
+        due_at=parse_instant(due) or datetime.now(UTC),
+    )
+
+
+def advance(workflow: Any, instance_id: int, rules: ProjectionRules) -> list[FiredTimer]:
+    """Fire due timers and run engine steps until only people or time can move the workflow."""
+    fired: list[FiredTimer] = []
+
+    def note_timer(task: Any) -> None:
+        if is_timer_event(task):
+            fired.append(_fired(task, instance_id, rules))
+
+    try:
+        workflow.refresh_timers()
+        workflow.do_engine_steps(did_complete_task=note_timer)
+    except Exception as exc:  # a failing diagram must never leave a half-advanced workflow
+        element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
+        raise ProcessError(f"the process failed: {exc}", element) from exc
+    return fired
+
+
+def status_of(workflow: Any) -> str:
+    """Return 'completed' when the workflow has ended, else 'running'."""
+    return "completed" if workflow.is_completed() else "running"
+
+
+def task_state_name(task: Any) -> str:
+    """Return the lower-case name of a task's state."""
+    return str(TaskState.get_name(task.state)).lower()
+
+
+def is_ready_user_task(task: Any) -> bool:
+    """Tell whether a task is a user task a person can complete now."""
+    return bool(task.task_spec.manual) and task.state == TaskState.READY

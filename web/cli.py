@@ -1,0 +1,153 @@
+"""The `dondoc` command line: every command calls one domain function and prints its result."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from web.config import load_config
+from workflows import demo, org, schema
+from workflows.db import Database
+from workflows.directives import create_directive
+from workflows.errors import DomainError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database() -> Database:
+    config = load_config()
+    config.instance_dir.mkdir(parents=True, exist_ok=True)
+    return Database(config.database_url, config.domain_settings())
+
+
+@click.group()
+def main() -> None:
+    """Đôn đốc: theo dõi nhiệm vụ theo văn bản chỉ đạo (directive task tracker)."""
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (Alembic migrations)."""
+    db = _database()
+    schema.upgrade(db)
+    click.echo(f"database at revision {schema.current_revision(db)}")
+
+
+@main.command("init")
+@click.option("--demo", "with_demo", is_flag=True, help="Add the demo department and users.")
+def init(with_demo: bool) -> None:
+    """Create or upgrade the database and load the bundled process (version 1)."""
+    db = _database()
+    schema.upgrade(db)
+    if demo.install_process_model(db):
+        click.echo("process model 'directive' version 1 installed from bpmn/directive.bpmn")
+    if with_demo:
+        _install_demo(db)
+    db.dispose()
+
+
+def _install_demo(db: Database) -> None:
+    logins = demo.install_demo(db)
+    if not logins:
+        _remind_demo_logins(db)
+        return
+    clerk = next(login for login in logins if login.role == "clerk")
+    with db.reading() as session:
+        clerk_id = org.authenticate(session, clerk.username, clerk.password)
+    if clerk_id is not None:
+        create_directive(db, clerk_id.id, demo.tet_directive(date.today()))
+    click.echo("\nDemo accounts (tài khoản dùng thử) — shown once, write them down:")
+    click.echo(f"  {'username':<14} {'password':<18} {'role':<11} unit")
+    for login in logins:
+        click.echo(
+            f"  {login.username:<14} {login.password:<18} {login.role:<11} {login.unit_code}"
+        )
+
+
+def _remind_demo_logins(db: Database) -> None:
+    click.echo("\nDemo data is already there. Its passwords were printed once, at the first run;")
+    click.echo("to set a new one: .venv/bin/dondoc user reset-password USERNAME")
+    click.echo("Accounts: " + ", ".join(org.list_usernames_of(db)))
+
+
+@main.group("user")
+def user_group() -> None:
+    """User accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option("--unit", "unit_code", required=True, help="Unit code, e.g. KHTC.")
+@click.option("--role", "roles", multiple=True, required=True, help="Role; repeat for several.")
+@click.option("--title", default="", help="Job title.")
+@click.password_option(help="Password (asked for when not given).")
+def user_create(
+    username: str, full_name: str, unit_code: str, roles: tuple[str, ...], title: str, password: str
+) -> None:
+    """Create a user account."""
+    db = _database()
+    try:
+        db.command(
+            lambda s: org.create_user(
+                s, username, full_name, unit_code, list(roles), password, title=title
+            )
+        )
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"user {username} created")
+
+
+@user_group.command("reset-password")
+@click.argument("username")
+def user_reset_password(username: str) -> None:
+    """Give a user a new random password and print it once."""
+    db = _database()
+    try:
+        password = org.reset_password(db, username)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new password for {username}: {password}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Do not run the deadline scheduler here.")
+def serve(host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the web application (and its scheduler) with waitress."""
+    from waitress import serve as waitress_serve
+
+    from web.app import app_config, create_app, database
+    from web.scheduler import start_scheduler
+
+    app = create_app()
+    scheduler = None
+    if not no_scheduler:
+        scheduler = start_scheduler(database(app), app_config(app).timer_poll_seconds)
+    click.echo(f"Đôn đốc serving on http://{host}:{port}/")
+    try:
+        waitress_serve(app, host=host, port=port, threads=8)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@main.command("bench", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Run benchmarks/lifecycle.py (the app against the raw-engine floor)."""
+    script = REPO_ROOT / "benchmarks" / "lifecycle.py"
+    if not script.is_file():
+        raise click.ClickException(f"{script} not found: run from a source checkout")
+    sys.argv = [str(script), *args]
+    runpy.run_path(str(script), run_name="__main__")

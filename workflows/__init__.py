@@ -1,0 +1,1 @@
+"""The domain of Đôn đốc: organisation, directives, assignments, deadlines, history."""

@@ -1,0 +1,285 @@
+"""Use cases of a directive as a whole: enter it, assign it, cancel it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine import utcnow
+from workflows import history, org
+from workflows.db import Database
+from workflows.engine_calls import complete_work_item, directive_of_work_item, engine_errors
+from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
+from workflows.models import DIRECTIVE_KINDS, Assignment, Directive, Task, Unit
+from workflows.timeliness import due_at_for
+
+MODEL_KEY = "directive"
+REPORTING_KINDS = ("once", "monthly", "quarterly")
+ACTIVE_STATUSES = ("assigning", "in_progress")
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    """One numbered task as the clerk enters it or the supervisor edits it."""
+
+    content: str
+    lead_units: tuple[str, ...]
+    coordinating_units: tuple[str, ...] = ()
+    due_on: date | None = None
+    reporting: str = "once"
+
+
+@dataclass(frozen=True)
+class DirectiveInput:
+    """A directive as the clerk enters it."""
+
+    number: str
+    kind: str
+    issuer: str
+    issued_on: date
+    title: str
+    tasks: tuple[TaskInput, ...]
+    body: str = ""
+
+
+def create_directive(
+    db: Database, actor_id: int, data: DirectiveInput, now: datetime | None = None
+) -> int:
+    """Enter a directive and its tasks; its process starts and waits for a supervisor to assign."""
+    at = now or utcnow()
+
+    def run(session: Session) -> int:
+        actor = org.load_actor(session, actor_id)
+        org.require_role(actor, "clerk", "supervisor")
+        _check_directive(session, data)
+        directive = Directive(
+            number=data.number.strip(),
+            issued_year=data.issued_on.year,
+            kind=data.kind,
+            issuer=data.issuer.strip(),
+            issued_on=data.issued_on,
+            title=data.title.strip(),
+            body=data.body,
+            status="assigning",
+            created_by_id=actor.id,
+            created_at=at,
+        )
+        session.add(directive)
+        session.flush()
+        _write_tasks(session, directive, data.tasks)
+        with engine_errors():
+            started = db.processes.start(session, MODEL_KEY, {"directive_id": directive.id})
+        directive.process_instance_id = started.instance_id
+        history.record(
+            session,
+            "directive_created",
+            at=at,
+            actor=actor,
+            directive_id=directive.id,
+            after={"number": directive.number, "tasks": len(data.tasks)},
+        )
+        return directive.id
+
+    return db.command(run)
+
+
+def assign_directive(
+    db: Database,
+    actor_id: int,
+    work_item_id: str,
+    tasks: Sequence[TaskInput] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Confirm (or edit, then confirm) the tasks, units and due dates: the units get their work."""
+    at = now or utcnow()
+
+    def run(session: Session) -> None:
+        actor = org.load_actor(session, actor_id)
+        item, directive = directive_of_work_item(session, db, actor, work_item_id, "assign")
+        if tasks is not None:
+            _check_tasks(session, tasks, directive.issued_on)
+            _replace_tasks(session, directive, tasks)
+        payload = _assign_all(session, db, directive, at)
+        complete_work_item(session, db, directive, item, {"assignments": payload}, actor, at)
+        directive.status = "in_progress"
+        directive.assigned_at = at
+        history.record(
+            session,
+            "directive_assigned",
+            at=at,
+            actor=actor,
+            directive_id=directive.id,
+            work_item_id=work_item_id,
+            before={"status": "assigning"},
+            after={
+                "status": "in_progress",
+                "assignments": len(payload),
+                "edited": tasks is not None,
+            },
+        )
+
+    db.command(run)
+
+
+def cancel_directive(
+    db: Database, actor_id: int, directive_id: int, reason: str, now: datetime | None = None
+) -> None:
+    """Cancel a directive (thu hồi): its open steps disappear from every inbox; history stays."""
+    at = now or utcnow()
+    if not reason.strip():
+        raise InvalidInput({"reason": "a reason is required to cancel a directive"})
+
+    def run(session: Session) -> None:
+        actor = org.load_actor(session, actor_id)
+        org.require_role(actor, "supervisor", "admin")
+        directive = session.get(Directive, directive_id)
+        if directive is None:
+            raise NotFound(f"no directive {directive_id}")
+        if directive.status not in ACTIVE_STATUSES:
+            raise DirectiveNotActive(f"the directive is already {directive.status}")
+        if directive.process_instance_id is not None:
+            with engine_errors():
+                db.processes.cancel(session, directive.process_instance_id)
+        before = directive.status
+        directive.status, directive.cancelled_at, directive.cancel_reason = "cancelled", at, reason
+        history.record(
+            session,
+            "directive_cancelled",
+            at=at,
+            actor=actor,
+            directive_id=directive.id,
+            before={"status": before},
+            after={"status": "cancelled"},
+            detail=reason.strip(),
+        )
+
+    db.command(run)
+
+
+def _check_directive(session: Session, data: DirectiveInput) -> None:
+    problems: dict[str, str] = {}
+    if not data.number.strip():
+        problems["number"] = "required"
+    if data.kind not in DIRECTIVE_KINDS:
+        problems["kind"] = f"one of {', '.join(DIRECTIVE_KINDS)}"
+    if not data.issuer.strip():
+        problems["issuer"] = "required"
+    if not data.title.strip():
+        problems["title"] = "required"
+    duplicate = session.scalar(
+        select(Directive.id).where(
+            Directive.number == data.number.strip(),
+            Directive.issued_year == data.issued_on.year,
+            Directive.issuer == data.issuer.strip(),
+        )
+    )
+    if duplicate is not None:
+        problems["number"] = f"{data.number} of {data.issued_on.year} is already entered"
+    if problems:
+        raise InvalidInput(problems)
+    _check_tasks(session, data.tasks, data.issued_on)
+
+
+def _check_tasks(session: Session, tasks: Sequence[TaskInput], issued_on: date) -> None:
+    if not tasks:
+        raise InvalidInput({"tasks": "a directive needs at least one task"})
+    known = set(session.scalars(select(Unit.code).where(Unit.active.is_(True))))
+    problems: dict[str, str] = {}
+    for number, task in enumerate(tasks, start=1):
+        problem = _task_problem(task, known, issued_on)
+        if problem:
+            problems[f"tasks[{number}]"] = problem
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _task_problem(task: TaskInput, known: set[str], issued_on: date) -> str | None:
+    units = list(task.lead_units) + list(task.coordinating_units)
+    if not task.content.strip():
+        return "the task text is required"
+    if not task.lead_units:
+        return "name at least one lead unit"
+    unknown = sorted(set(units) - known)
+    if unknown:
+        return f"unknown units: {', '.join(unknown)}"
+    if len(set(units)) != len(units):
+        return "a unit appears twice (a unit is either lead or coordinating, once)"
+    if task.due_on is not None and task.due_on < issued_on:
+        return "the due date is before the directive's issue date"
+    if task.reporting not in REPORTING_KINDS:
+        return f"reporting must be one of {', '.join(REPORTING_KINDS)}"
+    return None
+
+
+def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInput]) -> None:
+    units = {unit.code: unit for unit in session.scalars(select(Unit))}
+    for number, data in enumerate(tasks, start=1):
+        task = Task(
+            directive_id=directive.id,
+            number=number,
+            content=data.content.strip(),
+            due_on=data.due_on,
+            reporting=data.reporting,
+        )
+        session.add(task)
+        session.flush()
+        lead = data.lead_units[0]
+        roles = [(code, "lead") for code in data.lead_units]
+        roles += [(code, "coordinating") for code in data.coordinating_units]
+        for code, role in roles:
+            unit = units[code]
+            session.add(
+                Assignment(
+                    task_id=task.id,
+                    directive_id=directive.id,
+                    unit_id=unit.id,
+                    unit_code=unit.code,
+                    unit_name=unit.name,
+                    role=role,
+                    lead_unit_code=code if role == "lead" else lead,
+                    state="draft",
+                )
+            )
+    session.flush()
+
+
+def _replace_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInput]) -> None:
+    task_ids = select(Task.id).where(Task.directive_id == directive.id)
+    session.execute(delete(Assignment).where(Assignment.task_id.in_(task_ids)))
+    session.execute(delete(Task).where(Task.directive_id == directive.id))
+    session.flush()
+    _write_tasks(session, directive, tasks)
+
+
+def _assign_all(
+    session: Session, db: Database, directive: Directive, at: datetime
+) -> list[dict[str, Any]]:
+    tz, reminder = db.settings.tz, timedelta(days=db.settings.reminder_days)
+    rows = session.execute(
+        select(Assignment, Task)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Assignment.directive_id == directive.id)
+        .order_by(Task.number, Assignment.role.desc(), Assignment.id)
+    ).all()
+    payload = []
+    for assignment, task in rows:
+        due_at = due_at_for(task.due_on, tz)
+        assignment.state, assignment.due_at, assignment.original_due_at = "assigned", due_at, due_at
+        remind_at = due_at - reminder if due_at else None
+        payload.append(
+            {
+                "assignment_id": assignment.id,
+                "unit": assignment.unit_code,
+                "role": assignment.role,
+                "lead_unit": assignment.lead_unit_code,
+                "task_no": task.number,
+                "due_at": due_at.astimezone(UTC).isoformat() if due_at else None,
+                "remind_at": remind_at.astimezone(UTC).isoformat() if remind_at else None,
+            }
+        )
+    return payload

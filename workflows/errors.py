@@ -1,0 +1,103 @@
+"""Errors the domain raises; every entry point maps them to its own answer (HTTP status, exit code).
+
+DomainError
+├── NotFound                  no such directive, work item, user or unit (HTTP 404)
+├── PermissionDenied          the actor may not do this (HTTP 403)
+│   ├── RoleRequired          the actor lacks the role the step needs
+│   └── NotAssignedToUnit     the work item belongs to another unit or person
+├── InvalidInput              the data is wrong; `fields` says where (HTTP 422)
+├── WrongStep                 the work item is not the step this use case completes (HTTP 409)
+├── TaskNoLongerReady         someone already did this step; `done_by`, `done_at` (HTTP 409)
+├── DirectiveNotActive        the directive is completed or cancelled (HTTP 409)
+├── ConcurrencyConflict       retried and still lost the race (HTTP 409)
+└── ProcessFailed             the process diagram failed while running (HTTP 500, logged)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+
+class DomainError(Exception):
+    """Base of every domain error."""
+
+    code = "domain_error"
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or the actor may not know it exists)."""
+
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    """The actor may not do this."""
+
+    code = "forbidden"
+
+
+class RoleRequired(PermissionDenied):
+    """The actor lacks a role the use case needs."""
+
+    code = "role_required"
+
+    def __init__(self, *roles: str) -> None:
+        super().__init__(f"this needs one of the roles: {', '.join(roles)}")
+        self.roles = roles
+
+
+class NotAssignedToUnit(PermissionDenied):
+    """The work item belongs to another unit or person."""
+
+    code = "not_assigned_to_unit"
+
+
+class InvalidInput(DomainError):
+    """The data given is wrong; `fields` maps each field to what is wrong with it."""
+
+    code = "invalid_input"
+
+    def __init__(self, fields: Mapping[str, str], message: str = "the data is not valid") -> None:
+        super().__init__(f"{message}: " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = dict(fields)
+
+
+class WrongStep(DomainError):
+    """The work item is a different step from the one this use case completes."""
+
+    code = "wrong_step"
+
+
+class TaskNoLongerReady(DomainError):
+    """The step was already done, by `done_by` at `done_at` when the history knows."""
+
+    code = "task_no_longer_ready"
+
+    def __init__(
+        self, work_item_id: str, done_by: str | None = None, done_at: datetime | None = None
+    ) -> None:
+        who = f" by {done_by}" if done_by else ""
+        when = f" at {done_at.isoformat(timespec='seconds')}" if done_at else ""
+        super().__init__(f"this step was already done{who}{when}")
+        self.work_item_id = work_item_id
+        self.done_by = done_by
+        self.done_at = done_at
+
+
+class DirectiveNotActive(DomainError):
+    """The directive is completed or cancelled and takes no more work."""
+
+    code = "directive_not_active"
+
+
+class ConcurrencyConflict(DomainError):
+    """Others kept changing the same directive; the command gave up after several tries."""
+
+    code = "conflict"
+
+
+class ProcessFailed(DomainError):
+    """The process diagram failed while running; nothing was saved."""
+
+    code = "process_failed"

@@ -1,0 +1,160 @@
+"""The domain's tables: organisation, directives, tasks, assignments, reports and the event log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine import Base, utcnow
+
+ROLES = ("unit_staff", "unit_head", "clerk", "supervisor", "admin")
+DIRECTIVE_KINDS = ("chi_thi", "ke_hoach", "cong_van", "thong_bao_ket_luan", "quyet_dinh", "khac")
+DIRECTIVE_STATUSES = ("assigning", "in_progress", "completed", "cancelled")
+ASSIGNMENT_STATES = ("draft", "assigned", "in_progress", "reported", "returned", "accepted")
+ASSIGNMENT_ROLES = ("lead", "coordinating")
+
+
+class Unit(Base):
+    """A node of the organisation tree: the Sở, its office, inspectorate, divisions, centres."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str] = mapped_column(String(255), default="")
+    kind: Mapped[str] = mapped_column(String(32), default="division")
+    head_title: Mapped[str] = mapped_column(String(100), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class User(Base):
+    """A person who signs in; belongs to one unit and holds one or more roles."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(100), default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    roles_text: Mapped[str] = mapped_column("roles", String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(8), default="vi")
+    email: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The set of roles this user holds."""
+        return frozenset(role for role in self.roles_text.split(",") if role)
+
+
+class Directive(Base):
+    """A văn bản chỉ đạo: its number, issuer, text and the process instance that runs it."""
+
+    __tablename__ = "directive"
+    __table_args__ = (UniqueConstraint("number", "issued_year", "issuer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64))
+    issued_year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    issuer: Mapped[str] = mapped_column(String(255))
+    issued_on: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    process_instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instance.id"), unique=True
+    )
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Task(Base):
+    """A numbered nhiệm vụ of a directive."""
+
+    __tablename__ = "task"
+    __table_args__ = (UniqueConstraint("directive_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    directive_id: Mapped[int] = mapped_column(ForeignKey("directive.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    reporting: Mapped[str] = mapped_column(String(16), default="once")
+
+
+class Assignment(Base):
+    """One task given to one unit, as lead (chủ trì) or coordinating (phối hợp) unit."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("task_id", "unit_id"),
+        Index("ix_assignment_unit_state", "unit_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    directive_id: Mapped[int] = mapped_column(ForeignKey("directive.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    unit_code: Mapped[str] = mapped_column(String(32))
+    unit_name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    lead_unit_code: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    original_due_at: Mapped[datetime | None]
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    started_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+
+
+class Report(Base):
+    """A result report (lead unit) or a contribution (coordinating unit), and its decision."""
+
+    __tablename__ = "report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    submitted_at: Mapped[datetime]
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Event(Base):
+    """One line of the append-only history: who did what, when, before and after."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    directive_id: Mapped[int | None] = mapped_column(ForeignKey("directive.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
+    work_item_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[str] = mapped_column(Text, default="")

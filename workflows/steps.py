@@ -1,0 +1,217 @@
+"""Use cases of one assignment's steps: execute, report, accept or return, contribute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import ReadyTask, utcnow
+from workflows import history, org
+from workflows.db import Database
+from workflows.engine_calls import assignment_of, complete_work_item, directive_of_work_item
+from workflows.errors import InvalidInput, NotFound
+from workflows.models import Assignment, Directive, Report, User
+
+MAX_TEXT_LENGTH = 20_000
+
+
+@dataclass
+class Step:
+    """What a step's use case works on, loaded and checked in its transaction."""
+
+    session: Session
+    db: Database
+    actor: User
+    item: ReadyTask
+    directive: Directive
+    assignment: Assignment
+    at: datetime
+
+    def complete(self, data: dict[str, Any]) -> None:
+        """Complete the work item in the engine with the step's data."""
+        complete_work_item(
+            self.session, self.db, self.directive, self.item, data, self.actor, self.at
+        )
+
+    def record(self, kind: str, before: str, detail: str = "") -> None:
+        """Append the step's event, from state `before` to the assignment's current state."""
+        history.record(
+            self.session,
+            kind,
+            at=self.at,
+            actor=self.actor,
+            directive_id=self.directive.id,
+            assignment_id=self.assignment.id,
+            work_item_id=self.item.id,
+            before={"state": before},
+            after={"state": self.assignment.state, "attempt": self.assignment.attempt},
+            detail=detail,
+        )
+
+
+def _run_step(
+    db: Database,
+    actor_id: int,
+    work_item_id: str,
+    form: str,
+    now: datetime | None,
+    apply: Callable[[Step], None],
+) -> None:
+    at = now or utcnow()
+
+    def run(session: Session) -> None:
+        actor = org.load_actor(session, actor_id)
+        item, directive = directive_of_work_item(session, db, actor, work_item_id, form)
+        assignment = assignment_of(session, item)
+        apply(Step(session, db, actor, item, directive, assignment, at))
+
+    db.command(run)
+
+
+def _required_text(name: str, value: str, message: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidInput({name: message})
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidInput({name: f"at most {MAX_TEXT_LENGTH} characters"})
+    return text
+
+
+def start_work(
+    db: Database, actor_id: int, work_item_id: str, note: str = "", now: datetime | None = None
+) -> None:
+    """Start (or, after a return, restart) work on an assignment: the execute step."""
+    if len(note) > MAX_TEXT_LENGTH:
+        raise InvalidInput({"note": f"at most {MAX_TEXT_LENGTH} characters"})
+
+    def apply(step: Step) -> None:
+        before = step.assignment.state
+        step.assignment.state = "in_progress"
+        step.assignment.attempt += 1
+        step.assignment.started_at = step.assignment.started_at or step.at
+        step.complete({"execution_note": note.strip()})
+        step.record("work_started", before, note.strip())
+
+    _run_step(db, actor_id, work_item_id, "execute", now, apply)
+
+
+def _submit(step: Step, kind: str, text: str, data_key: str) -> None:
+    before = step.assignment.state
+    step.session.add(
+        Report(
+            assignment_id=step.assignment.id,
+            kind=kind,
+            attempt=step.assignment.attempt,
+            text=text,
+            submitted_by_id=step.actor.id,
+            submitted_at=step.at,
+        )
+    )
+    step.assignment.state, step.assignment.reported_at = "reported", step.at
+    step.complete({data_key: text})
+    step.record(f"{kind}_submitted", before, text)
+
+
+def submit_report(
+    db: Database, actor_id: int, work_item_id: str, text: str, now: datetime | None = None
+) -> None:
+    """Submit the lead unit's result report for the supervisor to accept or return."""
+    body = _required_text("text", text, "the report needs its result text")
+    _run_step(
+        db,
+        actor_id,
+        work_item_id,
+        "report",
+        now,
+        lambda s: _submit(s, "report", body, "report_text"),
+    )
+
+
+def submit_contribution(
+    db: Database, actor_id: int, work_item_id: str, text: str, now: datetime | None = None
+) -> None:
+    """Submit a coordinating unit's contribution for the lead unit to acknowledge."""
+    body = _required_text("text", text, "the contribution needs its text")
+    _run_step(
+        db,
+        actor_id,
+        work_item_id,
+        "contribute",
+        now,
+        lambda s: _submit(s, "contribution", body, "contribution_text"),
+    )
+
+
+def _pending_report(step: Step, kind: str) -> Report:
+    report = step.session.scalar(
+        select(Report)
+        .where(
+            Report.assignment_id == step.assignment.id,
+            Report.kind == kind,
+            Report.decision.is_(None),
+        )
+        .order_by(Report.id.desc())
+    )
+    if report is None:
+        raise NotFound(f"the assignment has no {kind} waiting for a decision")
+    return report
+
+
+def _decide(step: Step, kind: str, accepted: bool, comment: str) -> None:
+    report = _pending_report(step, kind)
+    before = step.assignment.state
+    report.decision = "accepted" if accepted else "returned"
+    report.decided_by_id, report.decided_at, report.comment = step.actor.id, step.at, comment
+    if accepted:
+        step.assignment.state, step.assignment.accepted_at = "accepted", step.at
+        step.assignment.completed_at = report.submitted_at
+    else:
+        step.assignment.state = "returned"
+    key = "accepted" if kind == "report" else "acknowledged"
+    step.complete({key: accepted, "comment": comment})
+    step.record(f"{kind}_{report.decision}", before, comment)
+
+
+def accept_report(
+    db: Database, actor_id: int, work_item_id: str, comment: str = "", now: datetime | None = None
+) -> None:
+    """Accept the lead unit's report: the assignment is done (hoàn thành)."""
+    note = comment.strip()[:MAX_TEXT_LENGTH]
+    _run_step(db, actor_id, work_item_id, "accept", now, lambda s: _decide(s, "report", True, note))
+
+
+def return_report(
+    db: Database, actor_id: int, work_item_id: str, reason: str, now: datetime | None = None
+) -> None:
+    """Return the report with a reason (trả lại): the unit works on it again."""
+    why = _required_text("reason", reason, "say why the report is returned")
+    _run_step(db, actor_id, work_item_id, "accept", now, lambda s: _decide(s, "report", False, why))
+
+
+def acknowledge_contribution(
+    db: Database,
+    actor_id: int,
+    work_item_id: str,
+    accepted: bool = True,
+    comment: str = "",
+    now: datetime | None = None,
+) -> None:
+    """The lead unit's head takes in a contribution, or sends it back with a reason."""
+    note = (
+        comment.strip()
+        if accepted
+        else _required_text("comment", comment, "say why the contribution is sent back")
+    )
+    _run_step(
+        db,
+        actor_id,
+        work_item_id,
+        "acknowledge",
+        now,
+        lambda s: _decide(s, "contribution", accepted, note[:MAX_TEXT_LENGTH]),
+    )
