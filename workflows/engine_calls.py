@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import engine
-from engine import ReadyTask, StepResult
+from engine import FiredTimer, ReadyTask, StepResult
 from workflows import history, org
 from workflows.db import Database
 from workflows.errors import (
@@ -23,7 +23,7 @@ from workflows.errors import (
     TaskNoLongerReady,
     WrongStep,
 )
-from workflows.models import Assignment, Directive, User
+from workflows.models import Assignment, Directive, Event, User
 
 HEAD_FORMS = frozenset({"report", "contribute", "acknowledge"})
 UNIT_LANES = frozenset({"unit", "lead_unit"})
@@ -121,21 +121,7 @@ def apply_step_result(
 ) -> None:
     """Record fired timers and close the directive when its process has ended."""
     for timer in result.fired_timers:
-        kind = timer.properties.get("notify", "timer")
-        assignment_id = int(timer.ref) if timer.ref and timer.ref.isdigit() else None
-        history.record(
-            session,
-            f"timer_{kind}",
-            at=at,
-            actor=None,
-            directive_id=directive.id,
-            assignment_id=assignment_id,
-            after={
-                "event": timer.event_name,
-                "step": timer.attached_to,
-                "due_at": timer.due_at.isoformat(),
-            },
-        )
+        _record_timer(session, directive, timer, at)
     if result.status == "completed" and directive.status != "completed":
         directive.status, directive.completed_at = "completed", at
         history.record(
@@ -147,3 +133,32 @@ def apply_step_result(
             before={"status": "in_progress"},
             after={"status": "completed"},
         )
+
+
+def _record_timer(session: Session, directive: Directive, timer: FiredTimer, at: datetime) -> None:
+    """Record a fired deadline timer once per assignment, kind and due time.
+
+    The diagram re-arms its timers at every step, so an overdue assignment fires its
+    overdue timer again at each later step; the history keeps the first firing only.
+    """
+    kind = f"timer_{timer.properties.get('notify', 'timer')}"
+    assignment_id = int(timer.ref) if timer.ref and timer.ref.isdigit() else None
+    due = timer.due_at.isoformat()
+    earlier = session.scalars(
+        select(Event.after).where(
+            Event.directive_id == directive.id,
+            Event.assignment_id == assignment_id,
+            Event.kind == kind,
+        )
+    )
+    if any((after or {}).get("due_at") == due for after in earlier):
+        return
+    history.record(
+        session,
+        kind,
+        at=at,
+        actor=None,
+        directive_id=directive.id,
+        assignment_id=assignment_id,
+        after={"event": timer.event_name, "step": timer.attached_to, "due_at": due},
+    )

@@ -94,8 +94,8 @@ def start_work(
         step.assignment.state = "in_progress"
         step.assignment.attempt += 1
         step.assignment.started_at = step.assignment.started_at or step.at
-        step.complete({"execution_note": note.strip()})
         step.record("work_started", before, note.strip())
+        step.complete({"execution_note": note.strip()})
 
     _run_step(db, actor_id, work_item_id, "execute", now, apply)
 
@@ -113,8 +113,8 @@ def _submit(step: Step, kind: str, text: str, data_key: str) -> None:
         )
     )
     step.assignment.state, step.assignment.reported_at = "reported", step.at
-    step.complete({data_key: text})
     step.record(f"{kind}_submitted", before, text)
+    step.complete({data_key: text})
 
 
 def submit_report(
@@ -173,8 +173,8 @@ def _decide(step: Step, kind: str, accepted: bool, comment: str) -> None:
     else:
         step.assignment.state = "returned"
     key = "accepted" if kind == "report" else "acknowledged"
-    step.complete({key: accepted, "comment": comment})
     step.record(f"{kind}_{report.decision}", before, comment)
+    step.complete({key: accepted, "comment": comment})
 
 
 def accept_report(
