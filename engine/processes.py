@@ -11,6 +11,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -113,8 +114,7 @@ class ProcessEngine:
         if not runtime.is_ready_user_task(task):
             raise TaskNoLongerReady(task_id, runtime.task_state_name(task))
         completed = self._describe_completed(task)
-        task.set_data(**checked)
-        task.run()
+        runtime.run_user_task(task, checked)
         fired = runtime.advance(workflow, instance_id, self.rules)
         return self._save(session, row, workflow, completed, fired)
 
@@ -180,8 +180,24 @@ class ProcessEngine:
 
     # -- persistence ----------------------------------------------------------------------
 
-    def _load(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Any]:
-        row = session.get(ProcessInstance, instance_id)
+    def lock_instance(self, session: Session, instance_id: int) -> None:
+        """Hold the instance's row until the transaction ends, so writers queue instead of racing.
+
+        PostgreSQL takes a row lock (SELECT ... FOR UPDATE); SQLite already serializes writing
+        transactions. The optimistic `version_id` check stays as the last line of defence.
+        """
+        found = session.execute(
+            select(ProcessInstance.id).where(ProcessInstance.id == instance_id).with_for_update()
+        ).first()
+        if found is None:
+            raise InstanceNotFound(f"no process instance {instance_id}")
+
+    def _load(
+        self, session: Session, instance_id: int, lock: bool = False
+    ) -> tuple[ProcessInstance, Any]:
+        if lock:
+            self.lock_instance(session, instance_id)
+        row = session.get(ProcessInstance, instance_id, populate_existing=lock)
         if row is None:
             raise InstanceNotFound(f"no process instance {instance_id}")
         workflow = self.workflows.checkout(instance_id, row.version_id)
@@ -191,7 +207,7 @@ class ProcessEngine:
         return row, workflow
 
     def _load_running(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Any]:
-        row, workflow = self._load(session, instance_id)
+        row, workflow = self._load(session, instance_id, lock=True)
         if row.status != "running":
             raise InstanceNotRunning(instance_id, row.status)
         return row, workflow
@@ -210,7 +226,8 @@ class ProcessEngine:
         fired: list[FiredTimer],
         status: str | None = None,
     ) -> StepResult:
-        timers = runtime.waiting_timers(workflow, row.id, self.rules)
+        instance_id = row.id
+        timers = runtime.waiting_timers(workflow, instance_id, self.rules)
         row.state_json = self._serializer.serialize_json(workflow)
         row.status = status or runtime.status_of(workflow)
         row.next_timer_at = runtime.next_timer_at(timers) if row.status == "running" else None
@@ -218,7 +235,7 @@ class ProcessEngine:
         try:
             session.flush()
         except StaleDataError as exc:
-            raise ConcurrentUpdate(f"process instance {row.id} was changed meanwhile") from exc
+            raise ConcurrentUpdate(f"process instance {instance_id} was changed meanwhile") from exc
         ready = self._sync_work_items(
             session, row.id, workflow if row.status == "running" else None
         )
@@ -300,7 +317,7 @@ def _checked_data(data: Mapping[str, Any]) -> JsonDict:
 def _find_user_task(workflow: Any, task_id: str) -> Any:
     try:
         task = workflow.get_task_from_id(UUID(task_id))
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, TaskNotFoundException):
         task = None
     if task is None or not task.task_spec.manual:
         raise TaskNotFound(f"no user task {task_id} in this process instance")

@@ -135,6 +135,21 @@ def _fired(task: Any, instance_id: int, rules: ProjectionRules) -> FiredTimer:
     )
 
 
+def _process_error(exc: Exception, task: Any = None) -> ProcessError:
+    spec = getattr(exc, "task_spec", None) or getattr(task, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None)
+    return ProcessError(f"the process failed at {element or 'an element'}: {exc}", element)
+
+
+def run_user_task(task: Any, data: Mapping[str, Any]) -> None:
+    """Give a user task its data and complete it (its post-script runs here)."""
+    task.set_data(**data)
+    try:
+        task.run()
+    except Exception as exc:  # a failing post-script must not leave a half-completed task
+        raise _process_error(exc, task) from exc
+
+
 def advance(workflow: Any, instance_id: int, rules: ProjectionRules) -> list[FiredTimer]:
     """Fire due timers and run engine steps until only people or time can move the workflow."""
     fired: list[FiredTimer] = []
@@ -147,8 +162,7 @@ def advance(workflow: Any, instance_id: int, rules: ProjectionRules) -> list[Fir
         workflow.refresh_timers()
         workflow.do_engine_steps(did_complete_task=note_timer)
     except Exception as exc:  # a failing diagram must never leave a half-advanced workflow
-        element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None)
-        raise ProcessError(f"the process failed: {exc}", element) from exc
+        raise _process_error(exc) from exc
     return fired
 
 

@@ -52,7 +52,7 @@ def snapshot(db: Database) -> Snapshot:
                     select(Assignment.id, Assignment.state, Assignment.attempt).order_by(
                         Assignment.id
                     )
-                ).tuples()
+                ).all()
             ),
             events=session.scalar(select(func.count()).select_from(Event)) or 0,
             reports=session.scalar(select(func.count()).select_from(Report)) or 0,
@@ -62,6 +62,6 @@ def snapshot(db: Database) -> Snapshot:
                     select(ProcessInstance.id, ProcessInstance.version_id).order_by(
                         ProcessInstance.id
                     )
-                ).tuples()
+                ).all()
             ),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,7 +91,7 @@ class Database:
                     session.rollback()
                     if not _is_lock_error(exc):
                         raise
-            time.sleep(0.005 * (attempt + 1))
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise ConcurrencyConflict("the directive kept changing; please try again")
 
     def dispose(self) -> None:

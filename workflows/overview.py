@@ -27,11 +27,8 @@ class Overview:
 def overview(db: Database) -> Overview:
     """Count directives by status, open work items, units and users."""
     with db.reading() as session:
-        by_status = dict(
-            session.execute(
-                select(Directive.status, func.count()).group_by(Directive.status)
-            ).tuples()
-        )
+        rows = session.execute(select(Directive.status, func.count()).group_by(Directive.status))
+        by_status = {status: count for status, count in rows}
         try:
             version: int | None = db.processes.published_model(session, MODEL_KEY).number
         except ModelNotFound:

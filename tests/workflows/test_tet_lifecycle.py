@@ -71,20 +71,32 @@ def _start_all(fresh, users, clock) -> None:
     for code in ("VP", "TTR", "KHTC", "QLKH", "QLCN", "CCTDC", "TTUD"):
         db = fresh()
         for item in items_for(db, users[f"cv.{code.lower()}"], "execute"):
-            steps.start_work(fresh(), users[f"cv.{code.lower()}"], item.work_item_id,
-                             "đã phân công chuyên viên", now=clock.tick())
+            steps.start_work(
+                fresh(),
+                users[f"cv.{code.lower()}"],
+                item.work_item_id,
+                "đã phân công chuyên viên",
+                now=clock.tick(),
+            )
 
 
 def _report_all_except(fresh, users, clock, skip: set[tuple[int, str]]) -> None:
     for code in ("VP", "TTR", "KHTC", "QLKH", "QLCN", "CCTDC", "TTUD"):
         head = users[f"truong.{code.lower()}"]
-        for step, use_case in (("report", steps.submit_report),
-                               ("contribute", steps.submit_contribution)):
+        for step, use_case in (
+            ("report", steps.submit_report),
+            ("contribute", steps.submit_contribution),
+        ):
             for item in items_for(fresh(), head, step):
                 if (item.task_no, code) in skip:
                     continue
-                use_case(fresh(), head, item.work_item_id,
-                         f"Báo cáo nhiệm vụ {item.task_no} của {code}", now=clock.tick())
+                use_case(
+                    fresh(),
+                    head,
+                    item.work_item_id,
+                    f"Báo cáo nhiệm vụ {item.task_no} của {code}",
+                    now=clock.tick(),
+                )
 
 
 def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> None:
@@ -111,35 +123,52 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
 
     # The supervisor returns TTUD's report on task 2 with a reason: the unit works again.
     accept_ttud = item_of(fresh(), users["giamdoc"], "accept", task_no=2)
-    steps.return_report(fresh(), users["giamdoc"], accept_ttud.work_item_id,
-                        "Thiếu số liệu giống cây trồng đã cung ứng", now=clock.tick())
+    steps.return_report(
+        fresh(),
+        users["giamdoc"],
+        accept_ttud.work_item_id,
+        "Thiếu số liệu giống cây trồng đã cung ứng",
+        now=clock.tick(),
+    )
     assert _assignments(fresh())[returned_key].state == "returned"
     redo = item_of(fresh(), users["cv.ttud"], "execute", task_no=2)
     steps.start_work(fresh(), users["cv.ttud"], redo.work_item_id, "bổ sung", now=clock.tick())
     again = item_of(fresh(), users["truong.ttud"], "report", task_no=2)
-    steps.submit_report(fresh(), users["truong.ttud"], again.work_item_id,
-                        "Đã bổ sung số liệu", now=clock.tick())
+    steps.submit_report(
+        fresh(), users["truong.ttud"], again.work_item_id, "Đã bổ sung số liệu", now=clock.tick()
+    )
 
     # KHTC (lead of task 3) sends TTR's contribution back once, then takes it in.
     ack = [i for i in items_for(fresh(), users["truong.khtc"], "acknowledge") if i.task_no == 3]
     ttr_ack = next(i for i in ack if i.unit_code == "KHTC" and _unit_of(fresh(), i) == "TTR")
-    steps.acknowledge_contribution(fresh(), users["truong.khtc"], ttr_ack.work_item_id,
-                                   accepted=False, comment="Đề nghị nêu rõ số cuộc kiểm tra",
-                                   now=clock.tick())
+    steps.acknowledge_contribution(
+        fresh(),
+        users["truong.khtc"],
+        ttr_ack.work_item_id,
+        accepted=False,
+        comment="Đề nghị nêu rõ số cuộc kiểm tra",
+        now=clock.tick(),
+    )
     assert _assignments(fresh())[sent_back_key].state == "returned"
     redo = item_of(fresh(), users["cv.ttr"], "execute", task_no=3)
     steps.start_work(fresh(), users["cv.ttr"], redo.work_item_id, now=clock.tick())
     contribute = item_of(fresh(), users["truong.ttr"], "contribute", task_no=3)
-    steps.submit_contribution(fresh(), users["truong.ttr"], contribute.work_item_id,
-                              "Đã kiểm tra 12 cơ sở", now=clock.tick())
+    steps.submit_contribution(
+        fresh(),
+        users["truong.ttr"],
+        contribute.work_item_id,
+        "Đã kiểm tra 12 cơ sở",
+        now=clock.tick(),
+    )
 
     # QLCN reports task 6 one day after its due date: completed late.
     due = _assignments(fresh())[late_key].due_at
     assert due is not None
     clock.now = due + timedelta(days=1)
     late = item_of(fresh(), users["truong.qlcn"], "report", task_no=6)
-    steps.submit_report(fresh(), users["truong.qlcn"], late.work_item_id, "Hệ thống thông suốt",
-                        now=clock.tick())
+    steps.submit_report(
+        fresh(), users["truong.qlcn"], late.work_item_id, "Hệ thống thông suốt", now=clock.tick()
+    )
 
     _acknowledge_and_accept_all(fresh, users, clock)
 
@@ -154,12 +183,20 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
     assert final[returned_key].attempt == 2 and final[sent_back_key].attempt == 2
 
     assert _kinds(db, final[returned_key].id) == [
-        "work_started", "report_submitted", "report_returned",
-        "work_started", "report_submitted", "report_accepted",
+        "work_started",
+        "report_submitted",
+        "report_returned",
+        "work_started",
+        "report_submitted",
+        "report_accepted",
     ]
     assert _kinds(db, final[sent_back_key].id) == [
-        "work_started", "contribution_submitted", "contribution_returned",
-        "work_started", "contribution_submitted", "contribution_accepted",
+        "work_started",
+        "contribution_submitted",
+        "contribution_returned",
+        "work_started",
+        "contribution_submitted",
+        "contribution_accepted",
     ]
     kinds = [e.kind for e in detail.events]
     assert kinds[:2] == ["directive_created", "directive_assigned"]
@@ -187,5 +224,6 @@ def _acknowledge_and_accept_all(fresh, users, clock) -> None:
         for item in items_for(fresh(), head, "acknowledge"):
             steps.acknowledge_contribution(fresh(), head, item.work_item_id, now=clock.tick())
     for item in items_for(fresh(), users["phogiamdoc"], "accept"):
-        steps.accept_report(fresh(), users["phogiamdoc"], item.work_item_id, "Đồng ý",
-                            now=clock.tick())
+        steps.accept_report(
+            fresh(), users["phogiamdoc"], item.work_item_id, "Đồng ý", now=clock.tick()
+        )

@@ -1,0 +1,158 @@
+"""Many units acting on one directive at the same moment: every step lands exactly once."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import seed
+from tests.helpers import items_for
+from tests.workflows import workers
+from workflows import demo, directives, queries, steps
+from workflows.db import Database
+from workflows.models import Assignment, Event, User
+
+UNITS = ("VP", "TTR", "KHTC", "QLKH", "QLCN", "CCTDC", "TTUD")
+
+
+def _execute_items(db: Database, users: dict[str, int]) -> list[tuple[int, str]]:
+    """Every ready execute step as (user who may do it, work item id)."""
+    found = []
+    for code in UNITS:
+        staff = users[f"cv.{code.lower()}"]
+        found += [(staff, item.work_item_id) for item in items_for(db, staff, "execute")]
+    return found
+
+
+def _assert_each_started_once(db: Database, expected: int) -> None:
+    with db.reading() as session:
+        states = Counter(session.scalars(select(Assignment.state)))
+        attempts = set(session.scalars(select(Assignment.attempt)))
+        starts = session.scalar(
+            select(func.count()).select_from(Event).where(Event.kind == "work_started")
+        )
+    assert states == {"in_progress": expected}
+    assert attempts == {1}
+    assert starts == expected
+
+
+def _in_threads(db: Database, work: list[tuple[int, str]]) -> list[str]:
+    barrier = threading.Barrier(len(work))
+
+    def act(job: tuple[int, str]) -> str:
+        barrier.wait()
+        steps.start_work(db, job[0], job[1], "cùng lúc")
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=len(work)) as pool:
+        return list(pool.map(act, work))
+
+
+def test_sixteen_threads_complete_steps_of_one_directive_at_once(
+    db: Database, users, assigned_tet
+) -> None:
+    work = _execute_items(db, users)
+    assert len(work) == 29
+    assert _in_threads(db, work[:16]) == ["ok"] * 16
+    assert _in_threads(db, work[16:]) == ["ok"] * 13
+    _assert_each_started_once(db, 29)
+    reports = sum(queries.inbox(db, users[f"truong.{c.lower()}"]).total for c in UNITS)
+    assert reports == 29  # every unit now has its report or contribution step, none lost
+
+
+def test_eight_processes_on_one_sqlite_file_all_land(
+    db_url: str, db: Database, users, assigned_tet
+) -> None:
+    work = _execute_items(db, users)[:8]
+    context = multiprocessing.get_context("spawn")
+    start_at = time.time() + 3.0  # time for the spawned interpreters to import everything
+    with context.Pool(8) as pool:
+        outcomes = pool.starmap(
+            workers.start_work_at, [(db_url, user, item, start_at) for user, item in work]
+        )
+    assert outcomes == ["ok"] * 8
+    with db.reading() as session:
+        started = session.scalar(
+            select(func.count()).select_from(Event).where(Event.kind == "work_started")
+        )
+    assert started == 8
+    assert sum(len(items_for(db, users[f"cv.{c.lower()}"], "execute")) for c in UNITS) == 21
+
+
+def test_the_same_step_by_two_people_at_once_lands_once(db: Database, users, assigned_tet) -> None:
+    staff, item = _execute_items(db, users)[0]
+    with db.reading() as session:
+        unit_id = session.get(User, staff).unit_id
+        head = session.scalar(
+            select(User.id).where(User.unit_id == unit_id, User.roles_text == "unit_head")
+        )
+    barrier = threading.Barrier(2)
+
+    def act(user_id: int) -> str:
+        barrier.wait()
+        try:
+            steps.start_work(db, user_id, item)
+            return "ok"
+        except Exception as exc:
+            return type(exc).__name__
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(act, [staff, head]))
+    assert outcomes == ["TaskNoLongerReady", "ok"]
+    with db.reading() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Event).where(Event.kind == "work_started")
+            )
+            == 1
+        )
+
+
+@pytest.mark.pg
+def test_concurrent_steps_on_postgresql_retry_and_all_land(pg_url: str, today) -> None:
+    seed(pg_url)
+    db = Database(pg_url)
+    try:
+        with db.reading() as session:
+            users = {u.username: u.id for u in session.scalars(select(User))}
+        directives.create_directive(db, users["vanthu"], demo.tet_directive(today))
+        assign = items_for(db, users["giamdoc"], "assign")[0]
+        directives.assign_directive(db, users["giamdoc"], assign.work_item_id)
+        work = _execute_items(db, users)
+        assert _in_threads(db, work[:16]) == ["ok"] * 16
+        assert _in_threads(db, work[16:]) == ["ok"] * 13
+        _assert_each_started_once(db, 29)
+    finally:
+        db.dispose()
+
+
+def test_a_lost_race_is_reloaded_and_reapplied(db: Database) -> None:
+    from engine import ConcurrentUpdate
+
+    calls: list[int] = []
+
+    def command(session) -> str:
+        calls.append(len(calls))
+        if len(calls) < 3:
+            raise ConcurrentUpdate("someone saved first")
+        return "applied"
+
+    assert db.command(command) == "applied"
+    assert calls == [0, 1, 2]
+
+
+def test_a_command_that_keeps_losing_gives_up_with_a_conflict(db: Database) -> None:
+    from engine import ConcurrentUpdate
+    from workflows.errors import ConcurrencyConflict
+
+    def command(session) -> None:
+        raise ConcurrentUpdate("always behind")
+
+    with pytest.raises(ConcurrencyConflict):
+        db.command(command)
