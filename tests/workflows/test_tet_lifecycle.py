@@ -180,7 +180,8 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
     assert timeliness == {"on_time": 28, "late": 1}
     final = _assignments(db)
     assert {a.state for a in final.values()} == {"accepted"}
-    assert final[returned_key].attempt == 2 and final[sent_back_key].attempt == 2
+    assert final[returned_key].attempt == 2
+    assert final[sent_back_key].attempt == 2
 
     assert _kinds(db, final[returned_key].id) == [
         "work_started",
@@ -200,7 +201,8 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
     ]
     kinds = [e.kind for e in detail.events]
     assert kinds[:2] == ["directive_created", "directive_assigned"]
-    assert kinds[-1] == "directive_completed" and kinds.count("directive_completed") == 1
+    assert kinds[-1] == "directive_completed"
+    assert kinds.count("directive_completed") == 1
     assert not any(k.startswith("timer_") for k in kinds)
     reports = next(a for t in detail.tasks for a in t.assignments if a.id == final[returned_key].id)
     assert [(r.decision, r.comment) for r in reports.reports] == [
