@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -180,17 +180,21 @@ class ProcessEngine:
 
     # -- persistence ----------------------------------------------------------------------
 
-    def lock_instance(self, session: Session, instance_id: int) -> None:
+    def lock_instance(self, session: Session, instance_id: int) -> bool:
         """Hold the instance's row until the transaction ends, so writers queue instead of racing.
 
         PostgreSQL takes a row lock (SELECT ... FOR UPDATE); SQLite already serializes writing
         transactions. The optimistic `version_id` check stays as the last line of defence.
+        Return whether a lock was taken (False on SQLite).
         """
+        if session.get_bind().dialect.name == "sqlite":
+            return False
         found = session.execute(
             select(ProcessInstance.id).where(ProcessInstance.id == instance_id).with_for_update()
         ).first()
         if found is None:
             raise InstanceNotFound(f"no process instance {instance_id}")
+        return True
 
     def _load(
         self, session: Session, instance_id: int, lock: bool = False
@@ -252,32 +256,38 @@ class ProcessEngine:
     def _sync_work_items(
         self, session: Session, instance_id: int, workflow: Any
     ) -> list[ReadyTask]:
-        """Rewrite the work-item rows of an instance to match its READY user tasks."""
+        """Make the work-item rows of an instance match its READY user tasks.
+
+        A READY task's projected fields do not change while it stays ready, so rows that remain
+        are left alone: only finished tasks are deleted and newly ready ones inserted.
+        """
         wanted = {}
         if workflow is not None:
             wanted = {
                 str(task.id): self._project(task) for task in runtime.ready_user_tasks(workflow)
             }
-        existing = {
-            row.id: row
-            for row in session.scalars(select(WorkItem).where(WorkItem.instance_id == instance_id))
-        }
+        existing = dict(
+            session.execute(
+                select(WorkItem.id, WorkItem.created_at).where(WorkItem.instance_id == instance_id)
+            ).all()
+        )
         gone = [task_id for task_id in existing if task_id not in wanted]
         if gone:
             session.execute(delete(WorkItem).where(WorkItem.id.in_(gone)))
-        result = []
-        for task_id, fields in wanted.items():
-            row = existing.get(task_id)
-            if row is None:
-                row = WorkItem(id=task_id, instance_id=instance_id, created_at=utcnow(), **fields)
-                session.add(row)
-            else:
-                for name, value in fields.items():
-                    if getattr(row, name) != value:
-                        setattr(row, name, value)
-            result.append(row)
-        session.flush()
-        return [_as_ready_task(row) for row in result]
+        now = utcnow()
+        new_rows = [
+            {"id": task_id, "instance_id": instance_id, "created_at": now, **fields}
+            for task_id, fields in wanted.items()
+            if task_id not in existing
+        ]
+        if new_rows:
+            session.execute(insert(WorkItem), new_rows)
+        return [
+            ReadyTask(
+                id=task_id, instance_id=instance_id, created_at=existing.get(task_id, now), **fields
+            )
+            for task_id, fields in wanted.items()
+        ]
 
     def _project(self, task: Any) -> dict[str, Any]:
         spec = task.task_spec

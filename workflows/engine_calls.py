@@ -78,9 +78,10 @@ def directive_of_work_item(
     session: Session, db: Database, actor: User, work_item_id: str, form: str
 ) -> tuple[ReadyTask, Directive]:
     """Load a work item and its directive, checking the step, the directive and the actor."""
-    first_look = ready_work_item(session, db, work_item_id)
-    db.processes.lock_instance(session, first_look.instance_id)
-    item = ready_work_item(session, db, work_item_id)  # again: it may have been done meanwhile
+    item = ready_work_item(session, db, work_item_id)
+    if db.processes.lock_instance(session, item.instance_id):
+        session.expire_all()  # we may have waited for another writer: read what it committed
+        item = ready_work_item(session, db, work_item_id)
     directive = session.scalar(
         select(Directive).where(Directive.process_instance_id == item.instance_id)
     )
