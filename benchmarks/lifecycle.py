@@ -94,9 +94,14 @@ def run_app(db: Database, users: dict[str, int], n: int, k: int, serial0: int) -
     boss = users["giamdoc"]
     started = time.perf_counter()
     for serial in range(serial0, serial0 + k):
-        timed(timings, "create", lambda s=serial: directives.create_directive(
-            db, users["vanthu"], directive_of(n, s, today)))
-        (assign, _), = ready_items(db, "assign")
+        timed(
+            timings,
+            "create",
+            lambda s=serial: directives.create_directive(
+                db, users["vanthu"], directive_of(n, s, today)
+            ),
+        )
+        ((assign, _),) = ready_items(db, "assign")
         timed(timings, "assign", lambda a=assign: directives.assign_directive(db, boss, a))
         returned = False
         while items := ready_items(db, "execute"):
@@ -109,7 +114,11 @@ def run_app(db: Database, users: dict[str, int], n: int, k: int, serial0: int) -
             for item, _ in ready_items(db, "accept"):
                 if not returned:
                     returned = True
-                    timed(timings, "return", lambda i=item: steps.return_report(db, boss, i, "bổ sung"))
+                    timed(
+                        timings,
+                        "return",
+                        lambda i=item: steps.return_report(db, boss, i, "bổ sung"),
+                    )
                 else:
                     timed(timings, "accept", lambda i=item: steps.accept_report(db, boss, i))
         timings.directives += 1
@@ -138,8 +147,9 @@ class Floor:
     def create(self) -> int:
         wf = BpmnWorkflow(self.spec, self.subprocesses, script_engine=self.engine)
         wf.do_engine_steps()
-        cursor = self.db.execute("INSERT INTO wf (state) VALUES (?)",
-                                 (self.serializer.serialize_json(wf),))
+        cursor = self.db.execute(
+            "INSERT INTO wf (state) VALUES (?)", (self.serializer.serialize_json(wf),)
+        )
         return int(cursor.lastrowid or 0)
 
     def step(self, wf_id: int, task_id: Any, data: dict[str, Any]) -> Any:
@@ -151,8 +161,9 @@ class Floor:
         task.set_data(**data)
         task.run()
         wf.do_engine_steps()
-        self.db.execute("UPDATE wf SET state = ? WHERE id = ?",
-                        (self.serializer.serialize_json(wf), wf_id))
+        self.db.execute(
+            "UPDATE wf SET state = ? WHERE id = ?", (self.serializer.serialize_json(wf), wf_id)
+        )
         self.db.execute("COMMIT")
         return wf
 
@@ -163,30 +174,47 @@ class Floor:
 def run_floor(floor: Floor, n: int, k: int) -> Timings:
     timings = Timings()
     due = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-    assignments = [{"assignment_id": i, "unit": UNITS[i % len(UNITS)], "role": "lead",
-                    "lead_unit": UNITS[i % len(UNITS)], "task_no": i + 1, "due_at": due,
-                    "remind_at": due} for i in range(n)]
+    assignments = [
+        {
+            "assignment_id": i,
+            "unit": UNITS[i % len(UNITS)],
+            "role": "lead",
+            "lead_unit": UNITS[i % len(UNITS)],
+            "task_no": i + 1,
+            "due_at": due,
+            "remind_at": due,
+        }
+        for i in range(n)
+    ]
     started = time.perf_counter()
     for _ in range(k):
-        wf_id = timed(timings, "create", floor.create)
-        wf = floor.serializer.deserialize_json(
-            floor.db.execute("SELECT state FROM wf WHERE id = ?", (wf_id,)).fetchone()[0])
-        (assign,) = floor.ready(wf, "assign")
-        wf = timed(timings, "assign", lambda a=assign: floor.step(wf_id, a, {"assignments": assignments}))
-        returned = False
-        while executes := floor.ready(wf, "execute"):
-            for task in executes:
-                wf = timed(timings, "execute", lambda t=task: floor.step(wf_id, t, {"execution_note": ""}))
-            for task in floor.ready(wf, "report"):
-                wf = timed(timings, "report", lambda t=task: floor.step(wf_id, t, {"report_text": "ok"}))
-            for task in floor.ready(wf, "accept"):
-                kind, verdict = ("accept", True) if returned else ("return", False)
-                returned = True
-                wf = timed(timings, kind, lambda t=task, v=verdict: floor.step(
-                    wf_id, t, {"accepted": v, "comment": ""}))
+        floor_directive(floor, timings, assignments)
         timings.directives += 1
     timings.wall_seconds = time.perf_counter() - started
     return timings
+
+
+def floor_directive(floor: Floor, timings: Timings, assignments: list[dict[str, Any]]) -> None:
+    """Drive one directive on the floor, step for step like the app."""
+    wf_id = timed(timings, "create", floor.create)
+    state = floor.db.execute("SELECT state FROM wf WHERE id = ?", (wf_id,)).fetchone()[0]
+    wf = floor.serializer.deserialize_json(state)
+
+    def step(kind: str, task: Any, data: dict[str, Any]) -> Any:
+        return timed(timings, kind, lambda: floor.step(wf_id, task, data))
+
+    (assign,) = floor.ready(wf, "assign")
+    wf = step("assign", assign, {"assignments": assignments})
+    returned = False
+    while executes := floor.ready(wf, "execute"):
+        for task in executes:
+            wf = step("execute", task, {"execution_note": ""})
+        for task in floor.ready(wf, "report"):
+            wf = step("report", task, {"report_text": "ok"})
+        for task in floor.ready(wf, "accept"):
+            kind, verdict = ("accept", True) if returned else ("return", False)
+            returned = True
+            wf = step(kind, task, {"accepted": verdict, "comment": ""})
 
 
 # -- driver -------------------------------------------------------------------------------
@@ -211,14 +239,18 @@ def report_size(n: int, results: dict[str, Timings]) -> None:
         for kind in ("create", "assign", "execute", "report", "return", "accept"):
             values = timings.steps.get(kind, [])
             if values:
-                print(f"  {run:<7} {kind:<8} {len(values):>5} "
-                      f"{percentile(values, 0.5):>8.2f} {percentile(values, 0.95):>8.2f}")
+                print(
+                    f"  {run:<7} {kind:<8} {len(values):>5} "
+                    f"{percentile(values, 0.5):>8.2f} {percentile(values, 0.95):>8.2f}"
+                )
     for run, timings in results.items():
         every = timings.all()
         rate = timings.directives / timings.wall_seconds
-        print(f"  {run:<7} all steps p50 {statistics.median(every):7.2f} ms  "
-              f"p95 {percentile(every, 0.95):7.2f} ms  {rate:7.2f} directives/s  "
-              f"ratio app/floor (p50) {statistics.median(every) / floor_p50:5.2f}")
+        print(
+            f"  {run:<7} all steps p50 {statistics.median(every):7.2f} ms  "
+            f"p95 {percentile(every, 0.95):7.2f} ms  {rate:7.2f} directives/s  "
+            f"ratio app/floor (p50) {statistics.median(every) / floor_p50:5.2f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
