@@ -105,7 +105,6 @@ def assign_directive(
             _check_tasks(session, tasks, directive.issued_on)
             _replace_tasks(session, directive, tasks)
         payload = _assign_all(session, db, directive, at)
-        complete_work_item(session, db, directive, item, {"assignments": payload}, actor, at)
         directive.status = "in_progress"
         directive.assigned_at = at
         history.record(
@@ -122,6 +121,7 @@ def assign_directive(
                 "edited": tasks is not None,
             },
         )
+        complete_work_item(session, db, directive, item, {"assignments": payload}, actor, at)
 
     db.command(run)
 
