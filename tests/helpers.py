@@ -8,24 +8,24 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.tables import ProcessInstance, WorkItem
-from workflows import queries
+from workflows import inbox as inboxes
 from workflows.db import Database
 from workflows.models import Assignment, Event, Report
 
 
-def items_for(db: Database, user_id: int, step: str | None = None) -> list[queries.InboxItem]:
+def items_for(db: Database, user_id: int, step: str | None = None) -> list[inboxes.InboxItem]:
     """Every ready item in a user's inbox (all pages)."""
-    found: list[queries.InboxItem] = []
+    found: list[inboxes.InboxItem] = []
     page = 1
     while True:
-        result = queries.inbox(db, user_id, step=step, page=page, per_page=200)
+        result = inboxes.inbox(db, user_id, step=step, page=page, per_page=200)
         found.extend(result.items)
         if len(found) >= result.total or not result.items:
             return found
         page += 1
 
 
-def item_of(db: Database, user_id: int, step: str, task_no: int | None = None) -> queries.InboxItem:
+def item_of(db: Database, user_id: int, step: str, task_no: int | None = None) -> inboxes.InboxItem:
     """The one ready item of a step (for a task) in a user's inbox."""
     matches = [i for i in items_for(db, user_id, step) if task_no in (None, i.task_no)]
     assert len(matches) == 1, f"expected one {step} item for task {task_no}, got {matches}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -12,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from engine import utcnow
 from workflows import history, org
+from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.engine_calls import complete_work_item, directive_of_work_item, engine_errors
 from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.models import DIRECTIVE_KINDS, Assignment, Directive, Task, Unit
+from workflows.search import fold
 from workflows.timeliness import due_at_for
 
 MODEL_KEY = "directive"
@@ -48,12 +51,19 @@ class DirectiveInput:
 
 
 def create_directive(
-    db: Database, actor_id: int, data: DirectiveInput, now: datetime | None = None
+    db: Database,
+    actor_id: int,
+    data: DirectiveInput,
+    now: datetime | None = None,
+    uploads: Sequence[Upload] = (),
 ) -> int:
-    """Enter a directive and its tasks; its process starts and waits for a supervisor to assign."""
+    """Enter a directive, its tasks and files; its process starts and waits to be assigned."""
     at = now or utcnow()
+    written: list[Path] = []
 
     def run(session: Session) -> int:
+        remove_files(written)
+        written.clear()
         actor = org.load_actor(session, actor_id)
         org.require_role(actor, "clerk", "supervisor")
         _check_directive(session, data)
@@ -65,6 +75,7 @@ def create_directive(
             issued_on=data.issued_on,
             title=data.title.strip(),
             body=data.body,
+            search_text=fold(f"{data.number} {data.title} {data.issuer}"),
             status="assigning",
             created_by_id=actor.id,
             created_at=at,
@@ -72,6 +83,11 @@ def create_directive(
         session.add(directive)
         session.flush()
         _write_tasks(session, directive, data.tasks)
+        written.extend(
+            store_uploads(
+                session, db, uploads, directive_id=directive.id, report_id=None, actor=actor, at=at
+            )
+        )
         with engine_errors():
             started = db.processes.start(session, MODEL_KEY, {"directive_id": directive.id})
         directive.process_instance_id = started.instance_id
@@ -85,7 +101,11 @@ def create_directive(
         )
         return directive.id
 
-    return db.command(run)
+    try:
+        return db.command(run)
+    except BaseException:
+        remove_files(written)
+        raise
 
 
 def assign_directive(

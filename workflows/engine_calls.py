@@ -113,8 +113,14 @@ def complete_work_item(
     at: datetime,
 ) -> StepResult:
     """Complete the work item in the engine and apply what followed (timers, the end)."""
-    with engine_errors(item.id):
-        result = db.processes.complete(session, item.instance_id, item.id, data)
+    try:
+        with engine_errors(item.id):
+            result = db.processes.complete(session, item.instance_id, item.id, data)
+    except TaskNoLongerReady as exc:
+        # Ask a fresh session: this one holds our own, uncommitted event for the same step.
+        with db.reading() as committed:
+            done_by, done_at = history.who_completed(committed, item.id)
+        raise TaskNoLongerReady(item.id, done_by, done_at) from exc
     apply_step_result(session, directive, result, at)
     return result
 

@@ -6,11 +6,12 @@ import functools
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound, PermissionDenied, RoleRequired
@@ -201,3 +202,8 @@ def reset_password(db: Database, username: str) -> str:
 
     db.command(run)
     return password
+
+
+def assignee_alias() -> Any:
+    """An alias of the user table for joining an assignment's assignee."""
+    return aliased(User)

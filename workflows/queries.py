@@ -3,56 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from engine import utcnow
 from engine.tables import WorkItem
 from workflows import org
+from workflows.access import may_see_directive
 from workflows.db import Database
-from workflows.engine_calls import UNIT_LANES
 from workflows.errors import NotFound, PermissionDenied
 from workflows.models import Assignment, Directive, Event, Report, Task, User
 from workflows.timeliness import days_left, timeliness
-
-SEE_ALL_ROLES = ("supervisor", "clerk", "admin")
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    """One ready step in someone's inbox (Việc cần làm)."""
-
-    work_item_id: str
-    step: str
-    title: str
-    directive_id: int
-    directive_number: str
-    directive_title: str
-    task_no: int | None
-    task_content: str
-    unit_code: str | None
-    unit_name: str
-    role: str | None
-    due_at: datetime | None
-    days_left: int | None
-    timeliness: str
-    waiting_since: datetime
-
-
-@dataclass(frozen=True)
-class InboxPage:
-    """A page of an inbox with its totals per step."""
-
-    items: tuple[InboxItem, ...]
-    total: int
-    page: int
-    per_page: int
-    counts: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -126,94 +91,6 @@ class DirectiveDetail:
     open_work_items: tuple[str, ...]
     timeliness_counts: dict[str, int]
     events: tuple[EventView, ...]
-
-
-def _inbox_filter(actor: User, query: Select[WorkItem, Directive]) -> Select[WorkItem, Directive]:
-    if "supervisor" in actor.roles:
-        return query.where(WorkItem.lane == "supervisor")
-    if actor.roles.intersection({"unit_staff", "unit_head"}):
-        return query.where(WorkItem.lane.in_(UNIT_LANES), WorkItem.unit == actor.unit.code)
-    return query.where(WorkItem.id.is_(None))
-
-
-def inbox(
-    db: Database,
-    user_id: int,
-    now: datetime | None = None,
-    step: str | None = None,
-    page: int = 1,
-    per_page: int = 25,
-) -> InboxPage:
-    """Return the actor's ready work, soonest due first, with counts per step."""
-    at, page, per_page = now or utcnow(), max(page, 1), min(max(per_page, 1), 200)
-    with db.reading() as session:
-        actor = org.load_actor(session, user_id)
-        base = _inbox_filter(
-            actor,
-            select(WorkItem, Directive)
-            .join(Directive, Directive.process_instance_id == WorkItem.instance_id)
-            .where(Directive.status.in_(("assigning", "in_progress"))),
-        )
-        counts_query = base.with_only_columns(WorkItem.form, func.count()).group_by(WorkItem.form)
-        counts = {form: count for form, count in session.execute(counts_query).all()}
-        if step:
-            base = base.where(WorkItem.form == step)
-        rows = session.execute(
-            base.order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        ).all()
-        items = _inbox_items(session, db, rows, at)
-    total = counts.get(step, 0) if step else sum(counts.values())
-    return InboxPage(tuple(items), total, page, per_page, counts)
-
-
-def _inbox_items(
-    session: Session, db: Database, rows: Sequence[Any], at: datetime
-) -> list[InboxItem]:
-    ids = [int(item.ref) for item, _ in rows if item.ref and item.ref.isdigit()]
-    found = session.execute(
-        select(Assignment, Task)
-        .join(Task, Task.id == Assignment.task_id)
-        .where(Assignment.id.in_(ids))
-    ).all()
-    by_id = {assignment.id: (assignment, task) for assignment, task in found}
-    tz, soon = db.settings.tz, db.settings.due_soon_days
-    items = []
-    for item, directive in rows:
-        assignment, task = by_id.get(int(item.ref or 0), (None, None))
-        items.append(
-            InboxItem(
-                work_item_id=item.id,
-                step=item.form,
-                title=item.title,
-                directive_id=directive.id,
-                directive_number=directive.number,
-                directive_title=directive.title,
-                task_no=task.number if task else None,
-                task_content=task.content if task else "",
-                unit_code=item.unit,
-                unit_name=assignment.unit_name if assignment else "",
-                role=assignment.role if assignment else None,
-                due_at=item.due_at,
-                days_left=days_left(item.due_at, at, tz),
-                timeliness=timeliness(item.due_at, None, at, soon),
-                waiting_since=item.created_at,
-            )
-        )
-    return items
-
-
-def may_see_directive(session: Session, actor: User, directive_id: int) -> bool:
-    """Supervisors, clerks and admins see every directive; a unit sees those it works on."""
-    if actor.roles.intersection(SEE_ALL_ROLES):
-        return True
-    found = session.scalar(
-        select(Assignment.id)
-        .where(Assignment.directive_id == directive_id, Assignment.unit_id == actor.unit_id)
-        .limit(1)
-    )
-    return found is not None
 
 
 def directive_detail(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
@@ -15,6 +16,8 @@ class Settings:
     reminder_days: int = 3
     command_retries: int = 8
     workflow_cache_size: int = 256
+    upload_dir: Path = Path("instance/uploads")
+    max_upload_bytes: int = 20 * 1024 * 1024
 
     @property
     def tz(self) -> ZoneInfo:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -12,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from engine import ReadyTask, utcnow
 from workflows import history, org
+from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.engine_calls import assignment_of, complete_work_item, directive_of_work_item
-from workflows.errors import InvalidInput, NotFound
+from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound
 from workflows.models import Assignment, Directive, Report, User
 
 MAX_TEXT_LENGTH = 20_000
@@ -31,6 +33,7 @@ class Step:
     directive: Directive
     assignment: Assignment
     at: datetime
+    written: list[Path] = field(default_factory=list)
 
     def complete(self, data: dict[str, Any]) -> None:
         """Complete the work item in the engine with the step's data."""
@@ -64,13 +67,32 @@ def _run_step(
 ) -> None:
     at = now or utcnow()
 
+    written: list[Path] = []
+
     def run(session: Session) -> None:
+        remove_files(written)  # a retried attempt starts without the files of the last one
+        written.clear()
         actor = org.load_actor(session, actor_id)
         item, directive = directive_of_work_item(session, db, actor, work_item_id, form)
         assignment = assignment_of(session, item)
-        apply(Step(session, db, actor, item, directive, assignment, at))
+        handed = assignment.assignee_id
+        if (
+            item.lane == "unit"
+            and handed not in (None, actor.id)
+            and "unit_head" not in actor.roles
+        ):
+            raise NotAssignedToUnit("the head of the unit handed this work to someone else")
+        step = Step(session, db, actor, item, directive, assignment, at)
+        try:
+            apply(step)
+        finally:
+            written.extend(step.written)
 
-    db.command(run)
+    try:
+        db.command(run)
+    except BaseException:
+        remove_files(written)
+        raise
 
 
 def _required_text(name: str, value: str, message: str) -> str:
@@ -100,27 +122,42 @@ def start_work(
     _run_step(db, actor_id, work_item_id, "execute", now, apply)
 
 
-def _submit(step: Step, kind: str, text: str, data_key: str) -> None:
+def _submit(step: Step, kind: str, text: str, data_key: str, uploads: Sequence[Upload]) -> None:
     before = step.assignment.state
-    step.session.add(
-        Report(
-            assignment_id=step.assignment.id,
-            kind=kind,
-            attempt=step.assignment.attempt,
-            text=text,
-            submitted_by_id=step.actor.id,
-            submitted_at=step.at,
-        )
+    report = Report(
+        assignment_id=step.assignment.id,
+        kind=kind,
+        attempt=step.assignment.attempt,
+        text=text,
+        submitted_by_id=step.actor.id,
+        submitted_at=step.at,
     )
+    step.session.add(report)
+    if uploads:
+        step.session.flush()
+        step.written += store_uploads(
+            step.session,
+            step.db,
+            uploads,
+            directive_id=step.directive.id,
+            report_id=report.id,
+            actor=step.actor,
+            at=step.at,
+        )
     step.assignment.state, step.assignment.reported_at = "reported", step.at
     step.record(f"{kind}_submitted", before, text)
     step.complete({data_key: text})
 
 
 def submit_report(
-    db: Database, actor_id: int, work_item_id: str, text: str, now: datetime | None = None
+    db: Database,
+    actor_id: int,
+    work_item_id: str,
+    text: str,
+    now: datetime | None = None,
+    uploads: Sequence[Upload] = (),
 ) -> None:
-    """Submit the lead unit's result report for the supervisor to accept or return."""
+    """Submit the lead unit's result report (with evidence files) to be accepted or returned."""
     body = _required_text("text", text, "the report needs its result text")
     _run_step(
         db,
@@ -128,12 +165,17 @@ def submit_report(
         work_item_id,
         "report",
         now,
-        lambda s: _submit(s, "report", body, "report_text"),
+        lambda s: _submit(s, "report", body, "report_text", uploads),
     )
 
 
 def submit_contribution(
-    db: Database, actor_id: int, work_item_id: str, text: str, now: datetime | None = None
+    db: Database,
+    actor_id: int,
+    work_item_id: str,
+    text: str,
+    now: datetime | None = None,
+    uploads: Sequence[Upload] = (),
 ) -> None:
     """Submit a coordinating unit's contribution for the lead unit to acknowledge."""
     body = _required_text("text", text, "the contribution needs its text")
@@ -143,7 +185,7 @@ def submit_contribution(
         work_item_id,
         "contribute",
         now,
-        lambda s: _submit(s, "contribution", body, "contribution_text"),
+        lambda s: _submit(s, "contribution", body, "contribution_text", uploads),
     )
 
 
@@ -215,3 +257,42 @@ def acknowledge_contribution(
         now,
         lambda s: _decide(s, "contribution", accepted, note[:MAX_TEXT_LENGTH]),
     )
+
+
+def hand_over(
+    db: Database,
+    actor_id: int,
+    assignment_id: int,
+    assignee_id: int | None,
+    now: datetime | None = None,
+) -> None:
+    """The unit head hands an assignment to a person of the unit (None takes it back)."""
+    at = now or utcnow()
+
+    def run(session: Session) -> None:
+        actor = org.load_actor(session, actor_id)
+        org.require_role(actor, "unit_head")
+        assignment = session.get(Assignment, assignment_id)
+        if assignment is None or assignment.unit_id != actor.unit_id:
+            raise NotAssignedToUnit("this assignment belongs to another unit")
+        if assignment.state in ("accepted", "draft"):
+            raise InvalidInput({"assignment": "only open assignments can be handed over"})
+        person = session.get(User, assignee_id) if assignee_id is not None else None
+        if assignee_id is not None and (
+            person is None or person.unit_id != actor.unit_id or not person.active
+        ):
+            raise InvalidInput({"assignee": "choose an active person of your unit"})
+        before = assignment.assignee_id
+        assignment.assignee_id = assignee_id
+        history.record(
+            session,
+            "assignment_handed_over",
+            at=at,
+            actor=actor,
+            directive_id=assignment.directive_id,
+            assignment_id=assignment.id,
+            before={"assignee_id": before},
+            after={"assignee_id": assignee_id, "assignee": person.full_name if person else None},
+        )
+
+    db.command(run)

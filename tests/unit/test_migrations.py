@@ -14,7 +14,7 @@ def _check(url: str) -> None:
     db = Database(url)
     try:
         schema.upgrade(db)
-        assert schema.current_revision(db) == "0001"
+        assert schema.current_revision(db) == schema.head_revision()
         config = schema.alembic_config(url)
         with db.engine.begin() as connection:
             config.attributes["connection"] = connection

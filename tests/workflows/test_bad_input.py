@@ -10,6 +10,7 @@ import pytest
 from tests.helpers import item_of, snapshot
 from tests.workflows.conftest import small_directive
 from workflows import directives, queries, steps
+from workflows import inbox as inboxes
 from workflows.db import Database
 from workflows.directives import TaskInput
 from workflows.errors import (
@@ -174,7 +175,7 @@ def test_assign_can_edit_tasks_before_confirming(db: Database, users, today: dat
     assert [(t.content, [a.unit_code for a in t.assignments]) for t in detail.tasks] == [
         ("Chỉ một nhiệm vụ", ["QLKH", "TTUD"])
     ]
-    assert queries.inbox(db, users["truong.khtc"]).total == 0
+    assert inboxes.inbox(db, users["truong.khtc"]).total == 0
 
 
 def test_cancel_needs_a_reason_a_supervisor_and_an_active_directive(
@@ -186,7 +187,7 @@ def test_cancel_needs_a_reason_a_supervisor_and_an_active_directive(
         directives.cancel_directive(db, users["truong.khtc"], assigned_small, "không cần")
     execute = item_of(db, users["cv.khtc"], "execute", task_no=1)
     directives.cancel_directive(db, users["giamdoc"], assigned_small, "UBND tỉnh đã thu hồi")
-    assert queries.inbox(db, users["cv.khtc"]).total == 0
+    assert inboxes.inbox(db, users["cv.khtc"]).total == 0
     with pytest.raises(DirectiveNotActive):
         directives.cancel_directive(db, users["giamdoc"], assigned_small, "again")
     with pytest.raises(NotFound):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tests.helpers import item_of, items_for
 from workflows import demo, directives, queries, steps
+from workflows import inbox as inboxes
 from workflows.db import Database
 from workflows.models import Assignment, Event
 from workflows.settings import Settings
@@ -112,7 +113,7 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
     by_key = _assignments(fresh())
     assert len(by_key) == 29
     assert {a.state for a in by_key.values()} == {"assigned"}
-    counts = queries.inbox(fresh(), users["truong.vp"]).counts
+    counts = inboxes.inbox(fresh(), users["truong.vp"]).counts
     assert counts == {"execute": 7}  # VP leads tasks 1, 7, 8, 9, 10 and coordinates on 3 and 6
 
     _start_all(fresh, users, clock)
@@ -211,7 +212,7 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
     ]
 
 
-def _unit_of(db: Database, item: queries.InboxItem) -> str:
+def _unit_of(db: Database, item: inboxes.InboxItem) -> str:
     """The coordinating unit whose contribution an acknowledge item is about."""
     with db.reading() as session:
         from engine.tables import WorkItem

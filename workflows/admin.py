@@ -1,0 +1,215 @@
+"""Administration of the organisation: units and users (admin only), and a user's own settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows import org
+from workflows.db import Database
+from workflows.errors import InvalidInput, NotFound
+from workflows.models import ROLES, Unit, User
+
+LANGUAGES = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit as the admin pages list it."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None
+    active: bool
+    users: int
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user as the admin pages list it."""
+
+    id: int
+    username: str
+    full_name: str
+    title: str
+    unit_code: str
+    roles: tuple[str, ...]
+    active: bool
+
+
+def _admin(session: Session, actor_id: int) -> User:
+    actor = org.load_actor(session, actor_id)
+    org.require_role(actor, "admin")
+    return actor
+
+
+def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
+    """List the units, the tree's root first; anyone signed in may read it."""
+    with db.reading() as session:
+        if actor_id is not None:
+            org.load_actor(session, actor_id)
+        units = session.scalars(select(Unit).order_by(Unit.parent_id.is_not(None), Unit.id)).all()
+        codes = {unit.id: unit.code for unit in units}
+        counts: dict[int, int] = {}
+        for unit_id in session.scalars(select(User.unit_id).where(User.active.is_(True))):
+            counts[unit_id] = counts.get(unit_id, 0) + 1
+        return [
+            UnitRow(
+                u.id,
+                u.code,
+                u.name,
+                u.kind,
+                codes.get(u.parent_id or 0),
+                u.active,
+                counts.get(u.id, 0),
+            )
+            for u in units
+        ]
+
+
+def list_users(db: Database, actor_id: int, unit_code: str | None = None) -> list[UserRow]:
+    """List users (admin only), optionally of one unit."""
+    with db.reading() as session:
+        _admin(session, actor_id)
+        query = select(User).join(Unit, Unit.id == User.unit_id).order_by(Unit.id, User.username)
+        if unit_code:
+            query = query.where(Unit.code == unit_code)
+        return [
+            UserRow(
+                u.id,
+                u.username,
+                u.full_name,
+                u.title,
+                u.unit.code,
+                tuple(sorted(u.roles)),
+                u.active,
+            )
+            for u in session.scalars(query)
+        ]
+
+
+def add_user(
+    db: Database,
+    actor_id: int,
+    username: str,
+    full_name: str,
+    unit_code: str,
+    roles: list[str],
+    password: str,
+    title: str = "",
+) -> int:
+    """Create a user (admin only)."""
+
+    def run(session: Session) -> int:
+        _admin(session, actor_id)
+        return org.create_user(
+            session, username, full_name, unit_code, roles, password, title=title
+        )
+
+    return db.command(run)
+
+
+def update_user(
+    db: Database,
+    actor_id: int,
+    user_id: int,
+    *,
+    full_name: str,
+    title: str,
+    unit_code: str,
+    roles: list[str],
+    active: bool,
+) -> None:
+    """Change a user's name, unit, roles or status (admin only); never lock oneself out."""
+
+    def run(session: Session) -> None:
+        _admin(session, actor_id)
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        if not roles or any(role not in ROLES for role in roles):
+            raise InvalidInput({"roles": f"give one or more of {', '.join(ROLES)}"})
+        if not full_name.strip():
+            raise InvalidInput({"full_name": "required"})
+        if user_id == actor_id and ("admin" not in roles or not active):
+            raise InvalidInput({"roles": "you cannot remove your own administrator access"})
+        user.full_name, user.title = full_name.strip(), title.strip()
+        user.unit_id = org.unit_by_code(session, unit_code).id
+        user.roles_text, user.active = ",".join(sorted(set(roles))), active
+
+    db.command(run)
+
+
+def add_unit(
+    db: Database,
+    actor_id: int,
+    code: str,
+    name: str,
+    kind: str,
+    parent_code: str | None,
+    head_title: str = "",
+) -> int:
+    """Create a unit under a parent (admin only)."""
+
+    def run(session: Session) -> int:
+        _admin(session, actor_id)
+        if not name.strip():
+            raise InvalidInput({"name": "required"})
+        return org.create_unit(
+            session, code, name, kind=kind, head_title=head_title, parent_code=parent_code or None
+        )
+
+    return db.command(run)
+
+
+def update_unit(db: Database, actor_id: int, unit_id: int, *, name: str, active: bool) -> None:
+    """Rename or (de)activate a unit; past assignments keep the name they were given under."""
+
+    def run(session: Session) -> None:
+        _admin(session, actor_id)
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound(f"no unit {unit_id}")
+        if not name.strip():
+            raise InvalidInput({"name": "required"})
+        unit.name, unit.active = name.strip(), active
+
+    db.command(run)
+
+
+def set_language(db: Database, user_id: int, language: str) -> None:
+    """Remember the interface language a user chose."""
+    if language not in LANGUAGES:
+        raise InvalidInput({"language": f"one of {', '.join(LANGUAGES)}"})
+
+    def run(session: Session) -> None:
+        org.load_actor(session, user_id).language = language
+
+    db.command(run)
+
+
+def unit_members(db: Database, actor_id: int) -> list[UserRow]:
+    """The active people of the actor's own unit (for handing work over)."""
+    with db.reading() as session:
+        actor = org.load_actor(session, actor_id)
+        users = session.scalars(
+            select(User)
+            .where(User.unit_id == actor.unit_id, User.active.is_(True))
+            .order_by(User.full_name)
+        )
+        return [
+            UserRow(
+                u.id,
+                u.username,
+                u.full_name,
+                u.title,
+                actor.unit.code,
+                tuple(sorted(u.roles)),
+                u.active,
+            )
+            for u in users
+        ]

@@ -1,0 +1,164 @@
+"""Attachments (minh chứng): checked by size, extension and content, stored under a random name."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows import org
+from workflows.access import may_see_directive
+from workflows.db import Database
+from workflows.errors import InvalidInput, NotFound, PermissionDenied
+from workflows.models import Attachment, User
+
+ZIP, OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ALLOWED = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (ZIP,)),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (ZIP,)),
+    ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", (ZIP,)),
+    ".odt": ("application/vnd.oasis.opendocument.text", (ZIP,)),
+    ".ods": ("application/vnd.oasis.opendocument.spreadsheet", (ZIP,)),
+    ".doc": ("application/msword", (OLE,)),
+    ".xls": ("application/vnd.ms-excel", (OLE,)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    ".webp": ("image/webp", (b"RIFF",)),
+}
+_UNSAFE = re.compile(r"[^\w\s.()\-]", re.UNICODE)
+MAX_FILES = 10
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as an entry point received it."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """An attachment as pages list it."""
+
+    id: int
+    filename: str
+    size_bytes: int
+    content_type: str
+    uploaded_by: str
+    uploaded_at: datetime
+    report_id: int | None
+
+
+def clean_filename(name: str) -> str:
+    """Keep the base name, letters (Vietnamese included), digits and a few marks; 120 chars."""
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    base = _UNSAFE.sub("_", "".join(ch for ch in base if ch.isprintable())).strip(" ._")
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem = re.sub(r"\s+", " ", stem)[:100] or "tep"
+    return f"{stem}.{ext.lower()[:10]}" if ext else stem
+
+
+def check_upload(upload: Upload, max_bytes: int) -> tuple[str, str]:
+    """Return the clean name and content type of an acceptable upload, or raise InvalidInput."""
+    name = clean_filename(upload.filename)
+    ext = Path(name).suffix.lower()
+    if ext not in ALLOWED:
+        raise InvalidInput({"attachments": f"{name}: PDF, Office documents or images only"})
+    if not upload.data:
+        raise InvalidInput({"attachments": f"{name}: the file is empty"})
+    if len(upload.data) > max_bytes:
+        limit = max_bytes // (1024 * 1024)
+        raise InvalidInput({"attachments": f"{name}: larger than {limit} MB"})
+    content_type, signatures = ALLOWED[ext]
+    if not any(upload.data.startswith(signature) for signature in signatures):
+        raise InvalidInput({"attachments": f"{name}: the content is not a real {ext} file"})
+    return name, content_type
+
+
+def store_uploads(
+    session: Session,
+    db: Database,
+    uploads: Sequence[Upload],
+    *,
+    directive_id: int,
+    report_id: int | None,
+    actor: User,
+    at: datetime,
+) -> list[Path]:
+    """Check and write uploads; return the written paths so a failed transaction can remove them."""
+    if len(uploads) > MAX_FILES:
+        raise InvalidInput({"attachments": f"at most {MAX_FILES} files at once"})
+    checked = [(check_upload(u, db.settings.max_upload_bytes), u) for u in uploads]
+    folder = db.settings.upload_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for (name, content_type), upload in checked:
+        stored = uuid.uuid4().hex
+        path = folder / stored
+        path.write_bytes(upload.data)
+        written.append(path)
+        session.add(
+            Attachment(
+                directive_id=directive_id,
+                report_id=report_id,
+                filename=name,
+                stored_name=stored,
+                content_type=content_type,
+                size_bytes=len(upload.data),
+                sha256=hashlib.sha256(upload.data).hexdigest(),
+                uploaded_by_id=actor.id,
+                uploaded_at=at,
+            )
+        )
+    return written
+
+
+def remove_files(paths: Sequence[Path]) -> None:
+    """Remove files written by a transaction that did not commit."""
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def attachments_of(session: Session, directive_id: int) -> list[AttachmentInfo]:
+    """List a directive's attachments, oldest first."""
+    rows = session.execute(
+        select(Attachment, User.full_name)
+        .join(User, User.id == Attachment.uploaded_by_id)
+        .where(Attachment.directive_id == directive_id)
+        .order_by(Attachment.id)
+    ).all()
+    return [
+        AttachmentInfo(
+            a.id, a.filename, a.size_bytes, a.content_type, name, a.uploaded_at, a.report_id
+        )
+        for a, name in rows
+    ]
+
+
+def open_attachment(db: Database, user_id: int, attachment_id: int) -> tuple[Path, str, str]:
+    """Return (path, filename, content type) of an attachment the user may see."""
+    with db.reading() as session:
+        actor = org.load_actor(session, user_id)
+        row = session.get(Attachment, attachment_id)
+        if row is None:
+            raise NotFound(f"no attachment {attachment_id}")
+        if not may_see_directive(session, actor, row.directive_id):
+            raise PermissionDenied("this file belongs to a directive not addressed to you")
+        path = db.settings.upload_dir / row.stored_name
+        if not path.is_file():
+            raise NotFound("the file is missing from the upload folder")
+        return path, row.filename, row.content_type
