@@ -4,21 +4,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test check lint typecheck imports pytest bench clean
+.PHONY: run test check lint typecheck imports pytest bench clean assets translations messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
-	@if [ -f web/package-lock.json ]; then npm ci --prefix web --no-audit --no-fund; fi
 	touch $@
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d web/translations
+
+assets: web/node_modules/.package-lock.json translations
+
+# After changing user-facing text: refresh the template and the catalogues, then translate.
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F web/babel.cfg -k _l -k lazy_gettext -k N_ --omit-header \
+		--sort-output -o web/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i web/translations/messages.pot -d web/translations
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed assets
 	$(BIN)/dondoc init --demo
 	$(BIN)/dondoc serve --host 127.0.0.1 --port $(PORT)
 
@@ -32,7 +45,7 @@ typecheck: $(VENV)/.installed-test
 imports: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
-pytest: $(VENV)/.installed-test
+pytest: $(VENV)/.installed-test assets
 	$(BIN)/pytest
 
 check: lint typecheck imports

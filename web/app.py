@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, abort, send_from_directory
 from werkzeug.wrappers import Response
 
+from web import filters, i18n
+from web.auth import bp as auth_bp
+from web.auth import load_user
 from web.config import Config, load_config
+from web.extensions import babel, csrf, limiter, login_manager
+from web.pages import admin, directives, errors, files, inbox, work
 from workflows.db import Database
-from workflows.overview import overview
+from workflows.settings import Settings
 
+VENDOR = Path(__file__).resolve().parent / "node_modules"
+VENDOR_FILES = {
+    "bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    "bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
+    "bootstrap-icons.min.css": "bootstrap-icons/font/bootstrap-icons.min.css",
+    "fonts/bootstrap-icons.woff2": "bootstrap-icons/font/fonts/bootstrap-icons.woff2",
+    "fonts/bootstrap-icons.woff": "bootstrap-icons/font/fonts/bootstrap-icons.woff",
+}
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'self'",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -27,13 +45,77 @@ def create_app(
     config = load_config(environ, overrides)
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=config.secret_key, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax"
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=(config.max_upload_mb * 10 + 1) * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE=config.timezone,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
+        RATELIMIT_ENABLED=config.rate_limits,
     )
     app.extensions["dondoc.config"] = config
-    app.extensions["dondoc.db"] = Database(config.database_url, config.domain_settings())
-    _register_routes(app)
+    app.extensions["dondoc.db"] = Database(config.database_url, _settings(config))
+    _init_extensions(app)
+    _register(app)
+    app.context_processor(lambda: {"config_max_mb": config.max_upload_mb})
     app.after_request(_add_security_headers)
     return app
+
+
+def _settings(config: Config) -> Settings:
+    base = config.domain_settings()
+    upload_dir = config.upload_dir or config.instance_dir / "uploads"
+    return Settings(
+        timezone=base.timezone,
+        due_soon_days=base.due_soon_days,
+        reminder_days=base.reminder_days,
+        upload_dir=upload_dir,
+        max_upload_bytes=config.max_upload_mb * 1024 * 1024,
+    )
+
+
+def _init_extensions(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    limiter.init_app(app)
+    filters.register(app)
+
+
+def _register(app: Flask) -> None:
+    for blueprint in (auth_bp, inbox.bp, directives.bp, work.bp, files.bp, admin.bp, i18n.bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    _register_api(app)
+
+    @app.get("/vendor/<path:name>")
+    def vendor(name: str) -> Response:
+        target = VENDOR_FILES.get(name)
+        if target is None:
+            abort(404)
+        return send_from_directory(VENDOR, target, max_age=86400)
+
+    @app.get("/healthz")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+
+def _register_api(app: Flask) -> None:
+    try:
+        from web.api import init_api
+    except ImportError:  # the JSON API lands in its own change
+        return
+    init_api(app)
 
 
 def database(app: Flask) -> Database:
@@ -54,13 +136,3 @@ def _add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
-
-
-def _register_routes(app: Flask) -> None:
-    @app.get("/")
-    def index() -> str:
-        return render_template("index.html", figures=overview(database(app)))
-
-    @app.get("/healthz")
-    def health() -> Response:
-        return jsonify(status="ok")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from web.config import load_config
-from workflows import demo, org, schema
+from workflows import demo, org, schema, tokens
 from workflows.db import Database
 from workflows.directives import create_directive
 from workflows.errors import DomainError
@@ -117,6 +117,30 @@ def user_reset_password(username: str) -> None:
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"new password for {username}: {password}")
+
+
+@main.group("token")
+def token_group() -> None:
+    """API bearer tokens."""
+
+
+@token_group.command("create")
+@click.argument("username")
+@click.option("--name", default="", help="What the token is for.")
+def token_create(username: str, name: str) -> None:
+    """Create an API token for a user and print it (it cannot be shown again)."""
+    try:
+        token = tokens.create_token(_database(), username, name)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(token)
+
+
+@token_group.command("revoke")
+@click.argument("username")
+def token_revoke(username: str) -> None:
+    """Revoke every token of a user."""
+    click.echo(f"{tokens.revoke_tokens(_database(), username)} token(s) revoked")
 
 
 @main.command("serve")

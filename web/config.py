@@ -12,6 +12,8 @@ This is the only module that reads the environment.
 - DONDOC_UPLOAD_DIR (default <instance>/uploads): attachments
 - DONDOC_MAX_UPLOAD_MB (default 20): largest accepted upload
 - DONDOC_TIMER_POLL_SECONDS (default 30): safety sweep of due BPMN timers
+- DONDOC_SECURE_COOKIES (default 0): mark cookies Secure (set 1 behind HTTPS)
+- DONDOC_RATE_LIMITS (default 1): rate-limit sign-in attempts (10 a minute per address)
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class Config:
     upload_dir: Path | None = None
     max_upload_mb: int = 20
     timer_poll_seconds: int = 30
+    secure_cookies: bool = False
+    rate_limits: bool = True
 
     def domain_settings(self) -> Settings:
         """The part of the configuration the domain rules read."""
@@ -88,6 +92,17 @@ def _int(values: Mapping[str, str], name: str, default: int, low: int, high: int
     return value
 
 
+def _flag(values: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = values.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{PREFIX}{name} must be 1 or 0, not {raw!r}")
+
+
 def load_config(
     environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Config:
@@ -111,5 +126,7 @@ def load_config(
         upload_dir=Path(values.get("UPLOAD_DIR", str(instance_dir / "uploads"))),
         max_upload_mb=_int(values, "MAX_UPLOAD_MB", 20, 1, 1024),
         timer_poll_seconds=_int(values, "TIMER_POLL_SECONDS", 30, 1, 3600),
+        secure_cookies=_flag(values, "SECURE_COOKIES", False),
+        rate_limits=_flag(values, "RATE_LIMITS", True),
     )
     return replace(config, **dict(overrides or {}))

@@ -16,12 +16,16 @@ def sees_everything(actor: User) -> bool:
 
 
 def may_see_directive(session: Session, actor: User, directive_id: int) -> bool:
-    """A unit sees the directives it has an assignment in; the see-all roles see every one."""
+    """A unit sees the directives assigned to it; the see-all roles see every one."""
     if sees_everything(actor):
         return True
     found = session.scalar(
         select(Assignment.id)
-        .where(Assignment.directive_id == directive_id, Assignment.unit_id == actor.unit_id)
+        .where(
+            Assignment.directive_id == directive_id,
+            Assignment.unit_id == actor.unit_id,
+            Assignment.state != "draft",
+        )
         .limit(1)
     )
     return found is not None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from workflows import org
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound
+from workflows.messages import N_
 from workflows.models import ROLES, Unit, User
 
 LANGUAGES = ("vi", "en")
@@ -130,13 +131,13 @@ def update_user(
         _admin(session, actor_id)
         user = session.get(User, user_id)
         if user is None:
-            raise NotFound(f"no user {user_id}")
+            raise NotFound(N_("no user %(id)s", id=user_id))
         if not roles or any(role not in ROLES for role in roles):
-            raise InvalidInput({"roles": f"give one or more of {', '.join(ROLES)}"})
+            raise InvalidInput({"roles": N_("choose one or more roles")})
         if not full_name.strip():
-            raise InvalidInput({"full_name": "required"})
+            raise InvalidInput({"full_name": N_("required")})
         if user_id == actor_id and ("admin" not in roles or not active):
-            raise InvalidInput({"roles": "you cannot remove your own administrator access"})
+            raise InvalidInput({"roles": N_("you cannot remove your own administrator access")})
         user.full_name, user.title = full_name.strip(), title.strip()
         user.unit_id = org.unit_by_code(session, unit_code).id
         user.roles_text, user.active = ",".join(sorted(set(roles))), active
@@ -158,7 +159,7 @@ def add_unit(
     def run(session: Session) -> int:
         _admin(session, actor_id)
         if not name.strip():
-            raise InvalidInput({"name": "required"})
+            raise InvalidInput({"name": N_("required")})
         return org.create_unit(
             session, code, name, kind=kind, head_title=head_title, parent_code=parent_code or None
         )
@@ -173,9 +174,9 @@ def update_unit(db: Database, actor_id: int, unit_id: int, *, name: str, active:
         _admin(session, actor_id)
         unit = session.get(Unit, unit_id)
         if unit is None:
-            raise NotFound(f"no unit {unit_id}")
+            raise NotFound(N_("no unit %(id)s", id=unit_id))
         if not name.strip():
-            raise InvalidInput({"name": "required"})
+            raise InvalidInput({"name": N_("required")})
         unit.name, unit.active = name.strip(), active
 
     db.command(run)
@@ -184,7 +185,7 @@ def update_unit(db: Database, actor_id: int, unit_id: int, *, name: str, active:
 def set_language(db: Database, user_id: int, language: str) -> None:
     """Remember the interface language a user chose."""
     if language not in LANGUAGES:
-        raise InvalidInput({"language": f"one of {', '.join(LANGUAGES)}"})
+        raise InvalidInput({"language": N_("unknown language")})
 
     def run(session: Session) -> None:
         org.load_actor(session, user_id).language = language

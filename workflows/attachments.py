@@ -18,6 +18,7 @@ from workflows import org
 from workflows.access import may_see_directive
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound, PermissionDenied
+from workflows.messages import N_
 from workflows.models import Attachment, User
 
 ZIP, OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -77,15 +78,25 @@ def check_upload(upload: Upload, max_bytes: int) -> tuple[str, str]:
     name = clean_filename(upload.filename)
     ext = Path(name).suffix.lower()
     if ext not in ALLOWED:
-        raise InvalidInput({"attachments": f"{name}: PDF, Office documents or images only"})
+        raise InvalidInput(
+            {"attachments": N_("%(name)s: PDF, Office documents or images only", name=name)}
+        )
     if not upload.data:
-        raise InvalidInput({"attachments": f"{name}: the file is empty"})
+        raise InvalidInput({"attachments": N_("%(name)s: the file is empty", name=name)})
     if len(upload.data) > max_bytes:
         limit = max_bytes // (1024 * 1024)
-        raise InvalidInput({"attachments": f"{name}: larger than {limit} MB"})
+        raise InvalidInput(
+            {"attachments": N_("%(name)s: larger than %(limit)s MB", name=name, limit=limit)}
+        )
     content_type, signatures = ALLOWED[ext]
     if not any(upload.data.startswith(signature) for signature in signatures):
-        raise InvalidInput({"attachments": f"{name}: the content is not a real {ext} file"})
+        raise InvalidInput(
+            {
+                "attachments": N_(
+                    "%(name)s: the content is not a real %(ext)s file", name=name, ext=ext
+                )
+            }
+        )
     return name, content_type
 
 
@@ -101,7 +112,7 @@ def store_uploads(
 ) -> list[Path]:
     """Check and write uploads; return the written paths so a failed transaction can remove them."""
     if len(uploads) > MAX_FILES:
-        raise InvalidInput({"attachments": f"at most {MAX_FILES} files at once"})
+        raise InvalidInput({"attachments": N_("at most %(count)s files at once", count=MAX_FILES)})
     checked = [(check_upload(u, db.settings.max_upload_bytes), u) for u in uploads]
     folder = db.settings.upload_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -155,10 +166,10 @@ def open_attachment(db: Database, user_id: int, attachment_id: int) -> tuple[Pat
         actor = org.load_actor(session, user_id)
         row = session.get(Attachment, attachment_id)
         if row is None:
-            raise NotFound(f"no attachment {attachment_id}")
+            raise NotFound(N_("no attachment %(id)s", id=attachment_id))
         if not may_see_directive(session, actor, row.directive_id):
-            raise PermissionDenied("this file belongs to a directive not addressed to you")
+            raise PermissionDenied(N_("this file belongs to a directive not addressed to you"))
         path = db.settings.upload_dir / row.stored_name
         if not path.is_file():
-            raise NotFound("the file is missing from the upload folder")
+            raise NotFound(N_("the file is missing from the upload folder"))
         return path, row.filename, row.content_type

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import ConcurrentUpdate, ProcessEngine, ProjectionRules
 from workflows.errors import ConcurrencyConflict
+from workflows.messages import N_
 from workflows.settings import Settings
 
 T = TypeVar("T")
@@ -92,7 +93,7 @@ class Database:
                     if not _is_lock_error(exc):
                         raise
             time.sleep(random.uniform(0, 0.01 * 2**attempt))
-        raise ConcurrencyConflict("the directive kept changing; please try again")
+        raise ConcurrencyConflict(N_("the directive kept changing; please try again"))
 
     def dispose(self) -> None:
         """Close every pooled connection."""

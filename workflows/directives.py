@@ -17,6 +17,7 @@ from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.engine_calls import complete_work_item, directive_of_work_item, engine_errors
 from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
+from workflows.messages import N_, Message
 from workflows.models import DIRECTIVE_KINDS, Assignment, Directive, Task, Unit
 from workflows.search import fold
 from workflows.timeliness import due_at_for
@@ -24,6 +25,8 @@ from workflows.timeliness import due_at_for
 MODEL_KEY = "directive"
 REPORTING_KINDS = ("once", "monthly", "quarterly")
 ACTIVE_STATUSES = ("assigning", "in_progress")
+EARLIEST_ISSUE = date(1945, 9, 2)
+MAX_TERM = timedelta(days=3653)
 
 
 @dataclass(frozen=True)
@@ -152,16 +155,16 @@ def cancel_directive(
     """Cancel a directive (thu hồi): its open steps disappear from every inbox; history stays."""
     at = now or utcnow()
     if not reason.strip():
-        raise InvalidInput({"reason": "a reason is required to cancel a directive"})
+        raise InvalidInput({"reason": N_("a reason is required to cancel a directive")})
 
     def run(session: Session) -> None:
         actor = org.load_actor(session, actor_id)
         org.require_role(actor, "supervisor", "admin")
         directive = session.get(Directive, directive_id)
         if directive is None:
-            raise NotFound(f"no directive {directive_id}")
+            raise NotFound(N_("no directive %(id)s", id=directive_id))
         if directive.status not in ACTIVE_STATUSES:
-            raise DirectiveNotActive(f"the directive is already {directive.status}")
+            raise DirectiveNotActive(N_("the directive is no longer active"))
         if directive.process_instance_id is not None:
             with engine_errors():
                 db.processes.cancel(session, directive.process_instance_id)
@@ -182,15 +185,17 @@ def cancel_directive(
 
 
 def _check_directive(session: Session, data: DirectiveInput) -> None:
-    problems: dict[str, str] = {}
+    problems: dict[str, Message] = {}
     if not data.number.strip():
-        problems["number"] = "required"
+        problems["number"] = N_("required")
     if data.kind not in DIRECTIVE_KINDS:
-        problems["kind"] = f"one of {', '.join(DIRECTIVE_KINDS)}"
+        problems["kind"] = N_("unknown document type")
     if not data.issuer.strip():
-        problems["issuer"] = "required"
+        problems["issuer"] = N_("required")
     if not data.title.strip():
-        problems["title"] = "required"
+        problems["title"] = N_("required")
+    if not EARLIEST_ISSUE <= data.issued_on <= date.today() + MAX_TERM:
+        problems["issued_on"] = N_("the issue date is not plausible")
     duplicate = session.scalar(
         select(Directive.id).where(
             Directive.number == data.number.strip(),
@@ -199,7 +204,11 @@ def _check_directive(session: Session, data: DirectiveInput) -> None:
         )
     )
     if duplicate is not None:
-        problems["number"] = f"{data.number} of {data.issued_on.year} is already entered"
+        problems["number"] = N_(
+            "%(number)s of %(year)s is already entered",
+            number=data.number,
+            year=data.issued_on.year,
+        )
     if problems:
         raise InvalidInput(problems)
     _check_tasks(session, data.tasks, data.issued_on)
@@ -207,9 +216,9 @@ def _check_directive(session: Session, data: DirectiveInput) -> None:
 
 def _check_tasks(session: Session, tasks: Sequence[TaskInput], issued_on: date) -> None:
     if not tasks:
-        raise InvalidInput({"tasks": "a directive needs at least one task"})
+        raise InvalidInput({"tasks": N_("a directive needs at least one task")})
     known = set(session.scalars(select(Unit.code).where(Unit.active.is_(True))))
-    problems: dict[str, str] = {}
+    problems: dict[str, Message] = {}
     for number, task in enumerate(tasks, start=1):
         problem = _task_problem(task, known, issued_on)
         if problem:
@@ -218,21 +227,23 @@ def _check_tasks(session: Session, tasks: Sequence[TaskInput], issued_on: date) 
         raise InvalidInput(problems)
 
 
-def _task_problem(task: TaskInput, known: set[str], issued_on: date) -> str | None:
+def _task_problem(task: TaskInput, known: set[str], issued_on: date) -> Message | None:
     units = list(task.lead_units) + list(task.coordinating_units)
     if not task.content.strip():
-        return "the task text is required"
+        return N_("the task text is required")
     if not task.lead_units:
-        return "name at least one lead unit"
+        return N_("name at least one lead unit")
     unknown = sorted(set(units) - known)
     if unknown:
-        return f"unknown units: {', '.join(unknown)}"
+        return N_("unknown units: %(units)s", units=", ".join(unknown))
     if len(set(units)) != len(units):
-        return "a unit appears twice (a unit is either lead or coordinating, once)"
+        return N_("a unit appears twice (a unit is either lead or coordinating, once)")
     if task.due_on is not None and task.due_on < issued_on:
-        return "the due date is before the directive's issue date"
+        return N_("the due date is before the directive's issue date")
+    if task.due_on is not None and task.due_on > issued_on + MAX_TERM:
+        return N_("the due date is more than ten years after the issue date")
     if task.reporting not in REPORTING_KINDS:
-        return f"reporting must be one of {', '.join(REPORTING_KINDS)}"
+        return N_("unknown reporting duty")
     return None
 
 

@@ -23,6 +23,7 @@ from workflows.errors import (
     TaskNoLongerReady,
     WrongStep,
 )
+from workflows.messages import N_
 from workflows.models import Assignment, Directive, Event, User
 
 HEAD_FORMS = frozenset({"report", "contribute", "acknowledge"})
@@ -55,12 +56,12 @@ def check_may_act(actor: User, item: ReadyTask) -> None:
         org.require_role(actor, item.lane or "admin")
         return
     if actor.unit.code != item.unit:
-        raise NotAssignedToUnit("this work item belongs to another unit")
+        raise NotAssignedToUnit(N_("this step belongs to another unit"))
     org.require_role(
         actor, *(("unit_head",) if item.form in HEAD_FORMS else ("unit_staff", "unit_head"))
     )
     if item.assignee and item.assignee != str(actor.id) and "unit_head" not in actor.roles:
-        raise NotAssignedToUnit("this work item was handed to another person of the unit")
+        raise NotAssignedToUnit(N_("this step was handed to another person of the unit"))
 
 
 def ready_work_item(session: Session, db: Database, work_item_id: str) -> ReadyTask:
@@ -71,7 +72,7 @@ def ready_work_item(session: Session, db: Database, work_item_id: str) -> ReadyT
     done_by, done_at = history.who_completed(session, work_item_id)
     if done_at is not None:
         raise TaskNoLongerReady(work_item_id, done_by, done_at)
-    raise NotFound(f"no open work item {work_item_id}")
+    raise NotFound(N_("no open step %(id)s", id=work_item_id))
 
 
 def directive_of_work_item(
@@ -86,12 +87,14 @@ def directive_of_work_item(
         select(Directive).where(Directive.process_instance_id == item.instance_id)
     )
     if directive is None:
-        raise NotFound(f"no directive runs process instance {item.instance_id}")
+        raise NotFound(N_("no directive runs this process"))
     check_may_act(actor, item)
     if directive.status not in ("assigning", "in_progress"):
-        raise DirectiveNotActive(f"the directive is {directive.status}")
+        raise DirectiveNotActive(N_("the directive is no longer active"))
     if item.form != form:
-        raise WrongStep(f"this work item is the {item.form!r} step, not {form!r}")
+        raise WrongStep(
+            N_("this is the %(actual)s step, not %(wanted)s", actual=item.form, wanted=form)
+        )
     return item, directive
 
 
@@ -99,7 +102,7 @@ def assignment_of(session: Session, item: ReadyTask) -> Assignment:
     """Return the assignment a unit-work item belongs to."""
     assignment = session.get(Assignment, int(item.ref)) if item.ref and item.ref.isdigit() else None
     if assignment is None:
-        raise NotFound(f"work item {item.id} belongs to no assignment")
+        raise NotFound(N_("this step belongs to no assignment"))
     return assignment
 
 

@@ -18,11 +18,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from workflows.messages import N_, Message, as_message
+
 
 class DomainError(Exception):
-    """Base of every domain error."""
+    """Base of every domain error; `message` is the translatable form of `str(error)`."""
 
     code = "domain_error"
+
+    def __init__(self, message: str | Message = "") -> None:
+        super().__init__(str(message))
+        self.message = as_message(message)
 
 
 class NotFound(DomainError):
@@ -43,7 +49,7 @@ class RoleRequired(PermissionDenied):
     code = "role_required"
 
     def __init__(self, *roles: str) -> None:
-        super().__init__(f"this needs one of the roles: {', '.join(roles)}")
+        super().__init__(N_("this needs one of the roles: %(roles)s", roles=", ".join(roles)))
         self.roles = roles
 
 
@@ -58,9 +64,12 @@ class InvalidInput(DomainError):
 
     code = "invalid_input"
 
-    def __init__(self, fields: Mapping[str, str], message: str = "the data is not valid") -> None:
-        super().__init__(f"{message}: " + "; ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = dict(fields)
+    def __init__(self, fields: Mapping[str, str | Message]) -> None:
+        self.field_messages = {name: as_message(text) for name, text in fields.items()}
+        self.fields = {name: str(text) for name, text in self.field_messages.items()}
+        super().__init__(
+            "the data is not valid: " + "; ".join(f"{k}: {v}" for k, v in self.fields.items())
+        )
 
 
 class WrongStep(DomainError):
@@ -77,9 +86,7 @@ class TaskNoLongerReady(DomainError):
     def __init__(
         self, work_item_id: str, done_by: str | None = None, done_at: datetime | None = None
     ) -> None:
-        who = f" by {done_by}" if done_by else ""
-        when = f" at {done_at.isoformat(timespec='seconds')}" if done_at else ""
-        super().__init__(f"this step was already done{who}{when}")
+        super().__init__(N_("this step was already done"))
         self.work_item_id = work_item_id
         self.done_by = done_by
         self.done_at = done_at

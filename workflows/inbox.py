@@ -100,7 +100,8 @@ def inbox(
     overdue_only: bool = False,
 ) -> InboxPage:
     """Return the actor's ready steps (soonest due first by default) with counts per step."""
-    at, page, per_page = now or utcnow(), max(page, 1), min(max(per_page, 1), 200)
+    at, per_page = now or utcnow(), min(max(per_page, 1), 200)
+    page = min(max(page, 1), 100_000)
     with db.reading() as session:
         actor = org.load_actor(session, user_id)
         base = _base(actor)

@@ -65,7 +65,9 @@ def _overdue_count(now: datetime) -> Any:
 
 def _narrow(query: Select[Any], actor: User, flt: DirectiveFilter, now: datetime) -> Select[Any]:
     if not sees_everything(actor):
-        mine = select(Assignment.directive_id).where(Assignment.unit_id == actor.unit_id)
+        mine = select(Assignment.directive_id).where(
+            Assignment.unit_id == actor.unit_id, Assignment.state != "draft"
+        )
         query = query.where(Directive.id.in_(mine))
     if flt.status:
         query = query.where(Directive.status == flt.status)
@@ -98,7 +100,7 @@ def list_directives(
 ) -> DirectivePage:
     """List the directives the actor may see, newest first, with their progress."""
     at, flt = now or utcnow(), flt or DirectiveFilter()
-    page, per_page = max(page, 1), min(max(per_page, 1), 100)
+    page, per_page = min(max(page, 1), 100_000), min(max(per_page, 1), 100)
     with db.reading() as session:
         actor = org.load_actor(session, user_id)
         ids = _narrow(select(Directive.id), actor, flt, at)

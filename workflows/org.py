@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound, PermissionDenied, RoleRequired
+from workflows.messages import N_, Message
 from workflows.models import ROLES, Unit, User
 
 # OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
@@ -68,9 +69,9 @@ def load_actor(session: Session, user_id: int) -> User:
     """Return the acting user, refusing unknown or deactivated accounts."""
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}")
+        raise NotFound(N_("no user %(id)s", id=user_id))
     if not user.active:
-        raise PermissionDenied("this account is deactivated")
+        raise PermissionDenied(N_("this account is deactivated"))
     return user
 
 
@@ -84,7 +85,7 @@ def unit_by_code(session: Session, code: str) -> Unit:
     """Return an active unit by its code."""
     unit = session.scalar(select(Unit).where(Unit.code == code))
     if unit is None or not unit.active:
-        raise InvalidInput({"unit": f"no active unit with code {code!r}"})
+        raise InvalidInput({"unit": N_("no active unit with code %(code)s", code=code)})
     return unit
 
 
@@ -100,9 +101,9 @@ def create_unit(
 ) -> int:
     """Add a unit to the organisation tree."""
     if not re.fullmatch(r"[A-Z0-9_-]{1,32}", code):
-        raise InvalidInput({"code": "use 1-32 capital letters, digits, - or _"})
+        raise InvalidInput({"code": N_("use 1-32 capital letters, digits, - or _")})
     if session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
-        raise InvalidInput({"code": f"a unit with code {code!r} already exists"})
+        raise InvalidInput({"code": N_("a unit with code %(code)s already exists", code=code)})
     parent = unit_by_code(session, parent_code) if parent_code else None
     unit = Unit(
         code=code,
@@ -149,19 +150,19 @@ def create_user(
 
 def _user_problems(
     session: Session, username: str, full_name: str, roles: list[str], password: str
-) -> dict[str, str]:
-    problems = {}
+) -> dict[str, Message]:
+    problems: dict[str, Message] = {}
     if not USERNAME_PATTERN.match(username):
-        problems["username"] = "use 2-64 lower-case letters, digits, '.', '_' or '-'"
+        problems["username"] = N_("use 2-64 lower-case letters, digits, '.', '_' or '-'")
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
-        problems["username"] = f"{username!r} is taken"
+        problems["username"] = N_("%(username)s is taken", username=username)
     if not full_name.strip():
-        problems["full_name"] = "required"
+        problems["full_name"] = N_("required")
     unknown = [role for role in roles if role not in ROLES]
     if not roles or unknown:
-        problems["roles"] = f"give one or more of {', '.join(ROLES)}"
+        problems["roles"] = N_("choose one or more roles")
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems["password"] = f"at least {MIN_PASSWORD_LENGTH} characters"
+        problems["password"] = N_("at least %(count)s characters", count=MIN_PASSWORD_LENGTH)
     return problems
 
 
@@ -197,7 +198,7 @@ def reset_password(db: Database, username: str) -> str:
     def run(session: Session) -> None:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            raise NotFound(f"no user {username!r}")
+            raise NotFound(N_("no user %(id)s", id=username))
         user.password_hash = hash_password(password)
 
     db.command(run)

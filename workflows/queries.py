@@ -14,8 +14,10 @@ from engine import utcnow
 from engine.tables import WorkItem
 from workflows import org
 from workflows.access import may_see_directive
+from workflows.attachments import AttachmentInfo, attachments_of
 from workflows.db import Database
 from workflows.errors import NotFound, PermissionDenied
+from workflows.messages import N_
 from workflows.models import Assignment, Directive, Event, Report, Task, User
 from workflows.timeliness import days_left, timeliness
 
@@ -91,6 +93,7 @@ class DirectiveDetail:
     open_work_items: tuple[str, ...]
     timeliness_counts: dict[str, int]
     events: tuple[EventView, ...]
+    attachments: tuple[AttachmentInfo, ...]
 
 
 def directive_detail(
@@ -102,9 +105,9 @@ def directive_detail(
         actor = org.load_actor(session, user_id)
         directive = session.get(Directive, directive_id)
         if directive is None:
-            raise NotFound(f"no directive {directive_id}")
+            raise NotFound(N_("no directive %(id)s", id=directive_id))
         if not may_see_directive(session, actor, directive_id):
-            raise PermissionDenied("this directive is not addressed to your unit")
+            raise PermissionDenied(N_("this directive is not addressed to your unit"))
         tasks = _task_views(session, db, directive, at)
         open_items = tuple(
             session.scalars(
@@ -125,6 +128,7 @@ def directive_detail(
             open_work_items=open_items,
             timeliness_counts=dict(counts),
             events=tuple(_events(session, directive_id)),
+            attachments=tuple(attachments_of(session, directive_id)),
         )
 
 
@@ -232,7 +236,7 @@ def history_of(db: Database, user_id: int, directive_id: int) -> list[EventView]
     with db.reading() as session:
         actor = org.load_actor(session, user_id)
         if session.get(Directive, directive_id) is None:
-            raise NotFound(f"no directive {directive_id}")
+            raise NotFound(N_("no directive %(id)s", id=directive_id))
         if not may_see_directive(session, actor, directive_id):
-            raise PermissionDenied("this directive is not addressed to your unit")
+            raise PermissionDenied(N_("this directive is not addressed to your unit"))
         return _events(session, directive_id)

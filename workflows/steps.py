@@ -17,6 +17,7 @@ from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.engine_calls import assignment_of, complete_work_item, directive_of_work_item
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound
+from workflows.messages import N_, Message
 from workflows.models import Assignment, Directive, Report, User
 
 MAX_TEXT_LENGTH = 20_000
@@ -81,7 +82,7 @@ def _run_step(
             and handed not in (None, actor.id)
             and "unit_head" not in actor.roles
         ):
-            raise NotAssignedToUnit("the head of the unit handed this work to someone else")
+            raise NotAssignedToUnit(N_("the head of the unit handed this work to someone else"))
         step = Step(session, db, actor, item, directive, assignment, at)
         try:
             apply(step)
@@ -95,12 +96,12 @@ def _run_step(
         raise
 
 
-def _required_text(name: str, value: str, message: str) -> str:
+def _required_text(name: str, value: str, message: Message) -> str:
     text = value.strip()
     if not text:
         raise InvalidInput({name: message})
     if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidInput({name: f"at most {MAX_TEXT_LENGTH} characters"})
+        raise InvalidInput({name: N_("at most %(count)s characters", count=MAX_TEXT_LENGTH)})
     return text
 
 
@@ -109,7 +110,7 @@ def start_work(
 ) -> None:
     """Start (or, after a return, restart) work on an assignment: the execute step."""
     if len(note) > MAX_TEXT_LENGTH:
-        raise InvalidInput({"note": f"at most {MAX_TEXT_LENGTH} characters"})
+        raise InvalidInput({"note": N_("at most %(count)s characters", count=MAX_TEXT_LENGTH)})
 
     def apply(step: Step) -> None:
         before = step.assignment.state
@@ -158,7 +159,7 @@ def submit_report(
     uploads: Sequence[Upload] = (),
 ) -> None:
     """Submit the lead unit's result report (with evidence files) to be accepted or returned."""
-    body = _required_text("text", text, "the report needs its result text")
+    body = _required_text("text", text, N_("the report needs its result text"))
     _run_step(
         db,
         actor_id,
@@ -178,7 +179,7 @@ def submit_contribution(
     uploads: Sequence[Upload] = (),
 ) -> None:
     """Submit a coordinating unit's contribution for the lead unit to acknowledge."""
-    body = _required_text("text", text, "the contribution needs its text")
+    body = _required_text("text", text, N_("the contribution needs its text"))
     _run_step(
         db,
         actor_id,
@@ -200,7 +201,7 @@ def _pending_report(step: Step, kind: str) -> Report:
         .order_by(Report.id.desc())
     )
     if report is None:
-        raise NotFound(f"the assignment has no {kind} waiting for a decision")
+        raise NotFound(N_("nothing is waiting for a decision"))
     return report
 
 
@@ -231,7 +232,7 @@ def return_report(
     db: Database, actor_id: int, work_item_id: str, reason: str, now: datetime | None = None
 ) -> None:
     """Return the report with a reason (trả lại): the unit works on it again."""
-    why = _required_text("reason", reason, "say why the report is returned")
+    why = _required_text("reason", reason, N_("say why the report is returned"))
     _run_step(db, actor_id, work_item_id, "accept", now, lambda s: _decide(s, "report", False, why))
 
 
@@ -247,7 +248,7 @@ def acknowledge_contribution(
     note = (
         comment.strip()
         if accepted
-        else _required_text("comment", comment, "say why the contribution is sent back")
+        else _required_text("comment", comment, N_("say why the contribution is sent back"))
     )
     _run_step(
         db,
@@ -274,14 +275,14 @@ def hand_over(
         org.require_role(actor, "unit_head")
         assignment = session.get(Assignment, assignment_id)
         if assignment is None or assignment.unit_id != actor.unit_id:
-            raise NotAssignedToUnit("this assignment belongs to another unit")
+            raise NotAssignedToUnit(N_("this assignment belongs to another unit"))
         if assignment.state in ("accepted", "draft"):
-            raise InvalidInput({"assignment": "only open assignments can be handed over"})
+            raise InvalidInput({"assignment": N_("only open assignments can be handed over")})
         person = session.get(User, assignee_id) if assignee_id is not None else None
         if assignee_id is not None and (
             person is None or person.unit_id != actor.unit_id or not person.active
         ):
-            raise InvalidInput({"assignee": "choose an active person of your unit"})
+            raise InvalidInput({"assignee": N_("choose an active person of your unit")})
         before = assignment.assignee_id
         assignment.assignee_id = assignee_id
         history.record(

@@ -13,6 +13,7 @@ from engine import utcnow
 from workflows import org
 from workflows.db import Database
 from workflows.errors import NotFound
+from workflows.messages import N_
 from workflows.models import ApiToken, User
 
 TOKEN_PREFIX = "dd_"
@@ -29,7 +30,7 @@ def create_token(db: Database, username: str, name: str = "") -> str:
     def run(session: Session) -> None:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
-            raise NotFound(f"no active user {username!r}")
+            raise NotFound(N_("no user %(id)s", id=username))
         session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), name=name[:100]))
 
     db.command(run)

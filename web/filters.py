@@ -1,0 +1,62 @@
+"""Template filters: dates as dd/mm/yyyy in the department's zone, labels, badges."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import Flask
+from flask_babel import format_datetime, get_locale, gettext, ngettext
+
+from web import i18n
+from web.messages import translate
+
+BADGE = {
+    "overdue": "danger",
+    "due_soon": "warning",
+    "late": "danger",
+    "on_time": "success",
+    "in_term": "secondary",
+    "no_deadline": "light",
+    "draft": "light",
+}
+
+
+def day(value: date | datetime | None) -> str:
+    """dd/mm/yyyy (a due instant shows the last day it covers)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return format_datetime(value - timedelta(microseconds=1), "dd/MM/yyyy")
+    return value.strftime("%d/%m/%Y")
+
+
+def moment(value: datetime | None) -> str:
+    """dd/mm/yyyy HH:MM in the department's zone."""
+    return "—" if value is None else format_datetime(value, "dd/MM/yyyy HH:mm")
+
+
+def days_text(days: int | None, timeliness: str) -> str:
+    """Say how long is left, in words, so colour is never the only signal."""
+    if days is None:
+        return gettext("No deadline")
+    if days < 0:
+        return ngettext("%(num)d day overdue", "%(num)d days overdue", -days)
+    if days == 0:
+        return gettext("Due today")
+    return ngettext("%(num)d day left", "%(num)d days left", days)
+
+
+def register(app: Flask) -> None:
+    """Attach the filters and label tables to Jinja."""
+    app.jinja_env.filters.update(day=day, moment=moment, days_text=days_text, tr=translate)
+    app.jinja_env.globals.update(
+        STEP_LABELS=i18n.STEP_LABELS,
+        STATE_LABELS=i18n.STATE_LABELS,
+        TIMELINESS_LABELS=i18n.TIMELINESS_LABELS,
+        STATUS_LABELS=i18n.STATUS_LABELS,
+        ROLE_LABELS=i18n.ROLE_LABELS,
+        EVENT_LABELS=i18n.EVENT_LABELS,
+        BADGE=BADGE,
+        get_locale=get_locale,
+        FIELD_LABELS=i18n.FIELD_LABELS,
+    )

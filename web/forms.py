@@ -1,0 +1,140 @@
+"""Flask-WTF forms: they parse and check what a page posts; the domain checks the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+
+def options(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+KIND_CHOICES = [
+    ("chi_thi", _l("Directive (Chỉ thị)")),
+    ("ke_hoach", _l("Plan (Kế hoạch)")),
+    ("cong_van", _l("Official letter (Công văn)")),
+    ("thong_bao_ket_luan", _l("Notice of conclusions (Thông báo kết luận)")),
+    ("quyet_dinh", _l("Decision (Quyết định)")),
+    ("khac", _l("Other")),
+]
+ROLE_CHOICES = [
+    ("unit_staff", _l("Officer")),
+    ("unit_head", _l("Head of unit")),
+    ("clerk", _l("Records clerk")),
+    ("supervisor", _l("Leader")),
+    ("admin", _l("Administrator")),
+]
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class TaskForm(Form):
+    """One task row of the directive form (a sub-form: the parent carries the CSRF token)."""
+
+    content = TextAreaField(_l("Task"), validators=[DataRequired(), Length(max=5000)])
+    lead_units = SelectMultipleField(_l("Lead units"), choices=[], validate_choice=False)
+    coordinating_units = SelectMultipleField(
+        _l("Coordinating units"), choices=[], validate_choice=False
+    )
+    due_on = DateField(_l("Deadline"), validators=[Optional()])
+
+
+class DirectiveForm(FlaskForm):
+    number = StringField(_l("Number and code"), validators=[DataRequired(), Length(max=64)])
+    kind = SelectField(_l("Document type"), choices=options(KIND_CHOICES))
+    issuer = StringField(_l("Issuing body"), validators=[DataRequired(), Length(max=255)])
+    issued_on = DateField(_l("Issue date"), validators=[InputRequired()])
+    title = StringField(_l("Subject"), validators=[DataRequired(), Length(max=500)])
+    body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=100_000)])
+    tasks = FieldList(FormField(TaskForm), min_entries=1, max_entries=200)
+    attachments = MultipleFileField(_l("Attachments"))
+
+
+class AssignForm(FlaskForm):
+    tasks = FieldList(FormField(TaskForm), min_entries=1, max_entries=200)
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Progress note"), validators=[Optional(), Length(max=20_000)])
+
+
+class ReportForm(FlaskForm):
+    text = TextAreaField(_l("Result"), validators=[DataRequired(), Length(max=20_000)])
+    attachments = MultipleFileField(_l("Evidence files"))
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=options([("accept", _l("Accept")), ("return", _l("Return"))]),
+        validators=[InputRequired()],
+    )
+    comment = TextAreaField(_l("Comment / reason"), validators=[Optional(), Length(max=20_000)])
+
+
+class HandOverForm(FlaskForm):
+    assignee = SelectField(_l("Hand to"), choices=[], validate_choice=False)
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[Optional(), Length(max=64)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
+    title = StringField(_l("Job title"), validators=[Optional(), Length(max=100)])
+    unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
+    roles = SelectMultipleField(_l("Roles"), choices=options(ROLE_CHOICES))
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class UnitForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
+    kind = SelectField(
+        _l("Kind"),
+        choices=options(
+            [
+                ("division", _l("Division")),
+                ("office", _l("Office")),
+                ("inspectorate", _l("Inspectorate")),
+                ("sub_department", _l("Sub-department")),
+                ("centre", _l("Centre")),
+                ("leadership", _l("Leadership")),
+            ]
+        ),
+    )
+    parent = SelectField(_l("Parent unit"), choices=[], validate_choice=False)
+    active = BooleanField(_l("Active"), default=True)
+
+
+class LanguageForm(FlaskForm):
+    language = HiddenField(validators=[DataRequired()])
+    back = HiddenField()

@@ -1,0 +1,114 @@
+"""Language: Vietnamese first, English second; the user's choice is remembered."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from web import context
+from web.forms import LanguageForm
+from web.safety import safe_next
+from workflows import admin
+
+LANGUAGES = ("vi", "en")
+bp = Blueprint("i18n", __name__)
+
+STEP_LABELS = {
+    "assign": _l("To assign"),
+    "execute": _l("To execute"),
+    "report": _l("To report"),
+    "accept": _l("To accept"),
+    "contribute": _l("To contribute"),
+    "acknowledge": _l("Contributions to acknowledge"),
+}
+STATE_LABELS = {
+    "draft": _l("Draft"),
+    "assigned": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "reported": _l("Awaiting approval"),
+    "returned": _l("Returned"),
+    "accepted": _l("Completed"),
+}
+TIMELINESS_LABELS = {
+    "on_time": _l("Completed on time"),
+    "late": _l("Completed late"),
+    "overdue": _l("Overdue"),
+    "due_soon": _l("Due soon"),
+    "in_term": _l("Within deadline"),
+    "no_deadline": _l("Ongoing task"),
+    "draft": _l("Not assigned yet"),
+}
+STATUS_LABELS = {
+    "assigning": _l("Awaiting assignment"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+}
+ROLE_LABELS = {"lead": _l("Lead"), "coordinating": _l("Coordinating")}
+EVENT_LABELS = {
+    "directive_created": _l("Directive entered"),
+    "directive_assigned": _l("Tasks assigned"),
+    "directive_completed": _l("Directive completed"),
+    "directive_cancelled": _l("Directive cancelled"),
+    "work_started": _l("Work started"),
+    "report_submitted": _l("Report submitted"),
+    "report_accepted": _l("Report accepted"),
+    "report_returned": _l("Report returned"),
+    "contribution_submitted": _l("Contribution submitted"),
+    "contribution_accepted": _l("Contribution acknowledged"),
+    "contribution_returned": _l("Contribution sent back"),
+    "assignment_handed_over": _l("Handed over"),
+    "timer_reminder": _l("Reminder"),
+    "timer_overdue": _l("Overdue"),
+}
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the session's, else Vietnamese."""
+    if current_user.is_authenticated:
+        return str(context.me().info.language)
+    chosen = session.get("language")
+    return chosen if chosen in LANGUAGES else "vi"
+
+
+def select_timezone() -> str:
+    """Every page shows times in the department's zone."""
+    return context.config().timezone
+
+
+@bp.post("/language")
+def switch_language() -> Response:
+    form = LanguageForm()
+    language = form.language.data if form.validate_on_submit() else "vi"
+    language = language if language in LANGUAGES else "vi"
+    session["language"] = language
+    if current_user.is_authenticated:
+        admin.set_language(context.db(), context.my_id(), language)
+    return redirect(safe_next(form.back.data) or url_for("inbox.index"))
+
+
+FIELD_LABELS = {
+    "number": _l("Number and code"),
+    "kind": _l("Document type"),
+    "issuer": _l("Issuing body"),
+    "issued_on": _l("Issue date"),
+    "title": _l("Subject"),
+    "tasks": _l("Tasks"),
+    "attachments": _l("Attachments"),
+    "text": _l("Result"),
+    "reason": _l("Reason"),
+    "comment": _l("Comment / reason"),
+    "note": _l("Progress note"),
+    "username": _l("Username"),
+    "full_name": _l("Full name"),
+    "roles": _l("Roles"),
+    "password": _l("Password"),
+    "code": _l("Code"),
+    "name": _l("Name"),
+    "unit": _l("Unit"),
+    "assignee": _l("Hand to"),
+    "assignment": _l("Assignment"),
+    "language": _l("Language"),
+}

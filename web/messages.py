@@ -1,0 +1,22 @@
+"""Showing the domain's messages in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from workflows.errors import InvalidInput
+from workflows.messages import Message
+
+
+def translate(message: Message | str | None) -> str:
+    """Translate a domain message, filling its parameters after translation."""
+    if message is None:
+        return ""
+    if isinstance(message, str):
+        return gettext(message)
+    return gettext(message.text, **message.params)
+
+
+def problems_of(exc: InvalidInput) -> dict[str, str]:
+    """The field problems of an InvalidInput, translated."""
+    return {name: translate(text) for name, text in exc.field_messages.items()}

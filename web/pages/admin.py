@@ -1,0 +1,154 @@
+"""Administration pages: users and units (admin only; the domain checks it again)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from web import context
+from web.forms import UnitForm, UserForm
+from web.messages import problems_of
+from workflows import admin
+from workflows.errors import InvalidInput
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def only_admins() -> None:
+    if not context.me().has("admin"):
+        abort(403)
+
+
+def _unit_choices() -> list[SelectChoice]:
+    return [SelectChoice(u.code, f"{u.code} — {u.name}") for u in admin.list_units(context.db())]
+
+
+@bp.get("/users")
+def users() -> str:
+    rows = admin.list_users(context.db(), context.my_id(), request.args.get("unit") or None)
+    return render_template("admin/users.html", rows=rows, units=admin.list_units(context.db()))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int | None = None) -> Response | str | tuple[str, int]:
+    existing = None
+    if user_id is not None:
+        existing = next(
+            (r for r in admin.list_users(context.db(), context.my_id()) if r.id == user_id), None
+        )
+        if existing is None:
+            abort(404)
+    form = UserForm(obj=None if request.method == "POST" else _user_data(existing))
+    form.unit.choices = _unit_choices()
+    problems: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            _save_user(form, user_id)
+        except InvalidInput as exc:
+            problems = problems_of(exc)
+        else:
+            flash(_("User saved."), "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/user.html", form=form, existing=existing, problems=problems
+    ), status
+
+
+def _user_data(row: admin.UserRow | None) -> object | None:
+    if row is None:
+        return None
+    return type(
+        "UserData",
+        (),
+        {
+            "username": row.username,
+            "full_name": row.full_name,
+            "title": row.title,
+            "unit": row.unit_code,
+            "roles": list(row.roles),
+            "active": row.active,
+            "password": "",
+        },
+    )()
+
+
+def _save_user(form: UserForm, user_id: int | None) -> None:
+    roles = list(form.roles.data or [])
+    if user_id is None:
+        admin.add_user(
+            context.db(),
+            context.my_id(),
+            form.username.data or "",
+            form.full_name.data or "",
+            form.unit.data or "",
+            roles,
+            form.password.data or "",
+            form.title.data or "",
+        )
+        return
+    admin.update_user(
+        context.db(),
+        context.my_id(),
+        user_id,
+        full_name=form.full_name.data or "",
+        title=form.title.data or "",
+        unit_code=form.unit.data or "",
+        roles=roles,
+        active=bool(form.active.data),
+    )
+
+
+@bp.get("/units")
+def units() -> str:
+    return render_template("admin/units.html", rows=admin.list_units(context.db()))
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
+    rows = admin.list_units(context.db())
+    existing = next((r for r in rows if r.id == unit_id), None)
+    if unit_id is not None and existing is None:
+        abort(404)
+    form = UnitForm(obj=None if request.method == "POST" else existing)
+    form.parent.choices = [SelectChoice("", "—")] + [
+        SelectChoice(r.code, f"{r.code} — {r.name}") for r in rows
+    ]
+    if existing is not None and request.method == "GET":
+        form.parent.data = existing.parent_code or ""
+    problems: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            if existing is None:
+                admin.add_unit(
+                    context.db(),
+                    context.my_id(),
+                    (form.code.data or "").upper(),
+                    form.name.data or "",
+                    form.kind.data or "division",
+                    form.parent.data or None,
+                )
+            else:
+                admin.update_unit(
+                    context.db(),
+                    context.my_id(),
+                    existing.id,
+                    name=form.name.data or "",
+                    active=bool(form.active.data),
+                )
+        except InvalidInput as exc:
+            problems = problems_of(exc)
+        else:
+            flash(_("Unit saved."), "success")
+            return redirect(url_for("admin.units"))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/unit.html", form=form, existing=existing, problems=problems
+    ), status

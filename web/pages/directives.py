@@ -1,0 +1,122 @@
+"""Directive pages: the list, the clerk's entry form, the detail page, cancelling."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from web import context
+from web.forms import CancelForm, DirectiveForm
+from web.messages import problems_of
+from web.pages.formdata import task_inputs, unit_choices, uploads_from
+from workflows import admin, directives, queries
+from workflows.errors import InvalidInput
+from workflows.listing import DirectiveFilter, list_directives
+
+bp = Blueprint("directives", __name__, url_prefix="/directives")
+STATUSES = ("assigning", "in_progress", "completed", "cancelled")
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    flt = DirectiveFilter(
+        status=status,
+        unit_code=request.args.get("unit") or None,
+        issuer=request.args.get("issuer") or None,
+        issued_from=_date_arg("from"),
+        issued_to=_date_arg("to"),
+        overdue_only=request.args.get("overdue") == "1",
+        query=request.args.get("q", "")[:200],
+    )
+    page = request.args.get("page", 1, type=int) or 1
+    result = list_directives(context.db(), context.my_id(), flt, page=page, per_page=20)
+    units = admin.list_units(context.db(), context.my_id())
+    return render_template(
+        "directives/list.html", page=result, flt=flt, statuses=STATUSES, units=units
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Response | str | tuple[str, int]:
+    if not context.me().has("clerk", "supervisor"):
+        abort(403)
+    form = DirectiveForm()
+    choices = unit_choices(context.db(), context.my_id())
+    for entry in form.tasks:
+        entry.lead_units.choices = entry.coordinating_units.choices = choices
+    problems: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            directive_id = directives.create_directive(
+                context.db(),
+                context.my_id(),
+                _directive_input(form),
+                uploads=uploads_from(request.files.getlist(form.attachments.name)),
+            )
+        except InvalidInput as exc:
+            problems = problems_of(exc)
+        else:
+            flash(
+                _(
+                    "Directive %(number)s entered; it now waits to be assigned.",
+                    number=form.number.data,
+                ),
+                "success",
+            )
+            return redirect(url_for("directives.detail", directive_id=directive_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("directives/new.html", form=form, problems=problems), status
+
+
+def _directive_input(form: DirectiveForm) -> directives.DirectiveInput:
+    return directives.DirectiveInput(
+        number=form.number.data or "",
+        kind=form.kind.data or "",
+        issuer=form.issuer.data or "",
+        issued_on=form.issued_on.data or date.today(),
+        title=form.title.data or "",
+        body=form.body.data or "",
+        tasks=tuple(task_inputs(form.tasks)),
+    )
+
+
+@bp.get("/<int:directive_id>")
+@login_required
+def detail(directive_id: int) -> str:
+    found = queries.directive_detail(context.db(), context.my_id(), directive_id)
+    may_cancel = context.me().has("supervisor", "admin") and found.status in (
+        "assigning",
+        "in_progress",
+    )
+    return render_template("directives/detail.html", d=found, may_cancel=may_cancel)
+
+
+@bp.route("/<int:directive_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(directive_id: int) -> Response | str | tuple[str, int]:
+    found = queries.directive_detail(context.db(), context.my_id(), directive_id)
+    if not context.me().has("supervisor", "admin"):
+        abort(403)
+    form = CancelForm()
+    if form.validate_on_submit():
+        directives.cancel_directive(
+            context.db(), context.my_id(), directive_id, form.reason.data or ""
+        )
+        flash(_("Directive %(number)s cancelled.", number=found.number), "warning")
+        return redirect(url_for("directives.detail", directive_id=directive_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("directives/cancel.html", d=found, form=form), status

@@ -1,0 +1,41 @@
+"""The inbox (Việc cần làm): what the signed-in person has to do now."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from web import context
+from workflows import inbox as inboxes
+
+bp = Blueprint("inbox", __name__)
+STEPS = ("assign", "execute", "report", "accept", "contribute", "acknowledge")
+
+
+@bp.get("/")
+def home() -> Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.index"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/inbox")
+@login_required
+def index() -> str:
+    step = request.args.get("step") if request.args.get("step") in STEPS else None
+    sort = request.args.get("sort", "due")
+    page = request.args.get("page", 1, type=int) or 1
+    overdue = request.args.get("overdue") == "1"
+    result = inboxes.inbox(
+        context.db(),
+        context.my_id(),
+        step=step,
+        page=page,
+        per_page=20,
+        sort=sort,
+        overdue_only=overdue,
+    )
+    return render_template(
+        "inbox.html", page=result, step=step, sort=sort, overdue=overdue, steps=STEPS
+    )

@@ -1,0 +1,171 @@
+"""Step pages: assign, execute, report, accept or return, contribute, acknowledge, hand over."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from web import context
+from web.forms import AssignForm, DecisionForm, HandOverForm, NoteForm, ReportForm, options
+from web.messages import problems_of
+from web.pages.formdata import task_inputs, unit_choices, uploads_from
+from web.safety import safe_next
+from workflows import admin, directives, steps
+from workflows.errors import InvalidInput, TaskNoLongerReady
+from workflows.workitems import WorkItemPage, work_item_page
+
+bp = Blueprint("work", __name__)
+
+FORMS: dict[str, type[FlaskForm]] = {
+    "assign": AssignForm,
+    "execute": NoteForm,
+    "report": ReportForm,
+    "contribute": ReportForm,
+    "accept": DecisionForm,
+    "acknowledge": DecisionForm,
+}
+DONE_MESSAGES = {
+    "assign": _l("Tasks assigned to the units."),
+    "execute": _l("Work started."),
+    "report": _l("Report submitted for approval."),
+    "contribute": _l("Contribution sent to the lead unit."),
+    "accept": _l("Decision recorded."),
+    "acknowledge": _l("Decision recorded."),
+}
+
+
+def _build_form(page: WorkItemPage) -> FlaskForm:
+    form_class = FORMS.get(page.step)
+    if form_class is None:
+        abort(404)
+    if page.step == "acknowledge":
+        form = form_class()
+        form.decision.choices = options(
+            [("accept", _l("Acknowledge")), ("return", _l("Send back"))]
+        )
+        return form
+    if page.step != "assign":
+        return form_class()
+    form = form_class(data=None if request.method == "POST" else _assign_data(page))
+    choices = unit_choices(context.db(), context.my_id())
+    for entry in form.tasks:
+        entry.lead_units.choices = entry.coordinating_units.choices = choices
+    return form
+
+
+def _assign_data(page: WorkItemPage) -> dict[str, Any]:
+    return {
+        "tasks": [
+            {
+                "content": task.content,
+                "due_on": task.due_on,
+                "lead_units": [a.unit_code for a in task.assignments if a.role == "lead"],
+                "coordinating_units": [
+                    a.unit_code for a in task.assignments if a.role == "coordinating"
+                ],
+            }
+            for task in page.directive.tasks
+        ]
+    }
+
+
+def _apply(step: str, item_id: str, form: Any) -> None:
+    db, me = context.db(), context.my_id()
+    actions: dict[str, Callable[[], None]] = {
+        "assign": lambda: directives.assign_directive(db, me, item_id, task_inputs(form.tasks)),
+        "execute": lambda: steps.start_work(db, me, item_id, form.note.data or ""),
+        "report": lambda: steps.submit_report(
+            db, me, item_id, form.text.data or "", uploads=_files(form)
+        ),
+        "contribute": lambda: steps.submit_contribution(
+            db, me, item_id, form.text.data or "", uploads=_files(form)
+        ),
+        "accept": lambda: _decide_report(item_id, form),
+        "acknowledge": lambda: steps.acknowledge_contribution(
+            db,
+            me,
+            item_id,
+            accepted=form.decision.data == "accept",
+            comment=form.comment.data or "",
+        ),
+    }
+    actions[step]()
+
+
+def _files(form: Any) -> list[Any]:
+    return uploads_from(request.files.getlist(form.attachments.name))
+
+
+def _decide_report(item_id: str, form: Any) -> None:
+    db, me = context.db(), context.my_id()
+    if form.decision.data == "accept":
+        steps.accept_report(db, me, item_id, form.comment.data or "")
+    else:
+        steps.return_report(db, me, item_id, form.comment.data or "")
+
+
+def _stale(exc: TaskNoLongerReady, step: str | None) -> tuple[str, int]:
+    typed = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    return render_template("work/stale.html", exc=exc, typed=typed, step=step), 409
+
+
+@bp.route("/work/<item_id>", methods=["GET", "POST"])
+@login_required
+def step(item_id: str) -> Response | str | tuple[str, int]:
+    try:
+        page = work_item_page(context.db(), context.my_id(), item_id)
+    except TaskNoLongerReady as exc:
+        return _stale(exc, request.form.get("step"))
+    form = _build_form(page)
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        if not page.may_act:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                _apply(page.step, item_id, form)
+            except InvalidInput as exc:
+                problems = problems_of(exc)
+            except TaskNoLongerReady as exc:
+                return _stale(exc, page.step)
+            else:
+                flash(str(DONE_MESSAGES[page.step]), "success")
+                return redirect(url_for("inbox.index"))
+    members = _members(page)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        f"work/{page.step}.html",
+        page=page,
+        form=form,
+        problems=problems,
+        members=members,
+        handover=HandOverForm(),
+    ), status
+
+
+def _members(page: WorkItemPage) -> list[admin.UserRow]:
+    me = context.me()
+    mine = page.assignment is not None and page.assignment.unit_code == me.info.unit_code
+    if not (mine and me.has("unit_head")):
+        return []
+    return admin.unit_members(context.db(), me.info.id)
+
+
+@bp.post("/assignments/<int:assignment_id>/hand-over")
+@login_required
+def hand_over(assignment_id: int) -> Response:
+    form = HandOverForm()
+    back = safe_next(request.form.get("back")) or url_for("inbox.index")
+    if form.validate_on_submit():
+        value = form.assignee.data or ""
+        assignee = int(value) if value.isdigit() else None
+        steps.hand_over(context.db(), context.my_id(), assignment_id, assignee)
+        flash(_("Assignment handed over."), "success")
+    return redirect(back)

@@ -1,0 +1,98 @@
+"""One work item as its page shows it: the step, its directive, its assignment, related input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from engine import ReadyTask, utcnow
+from workflows import history, org, queries
+from workflows.access import may_see_directive
+from workflows.db import Database
+from workflows.engine_calls import check_may_act
+from workflows.errors import NotFound, PermissionDenied, TaskNoLongerReady
+from workflows.messages import N_
+from workflows.messages import Message
+from workflows.models import Directive, User
+
+
+@dataclass(frozen=True)
+class WorkItemPage:
+    """Everything a step's page needs."""
+
+    work_item_id: str
+    step: str
+    title: str
+    due_at: datetime | None
+    directive: queries.DirectiveDetail
+    task: queries.TaskView | None
+    assignment: queries.AssignmentView | None
+    contributions: tuple[tuple[str, queries.ReportView], ...]
+    may_act: bool
+    why_not: Message | None
+
+
+def work_item_page(
+    db: Database, user_id: int, work_item_id: str, now: datetime | None = None
+) -> WorkItemPage:
+    """Load a ready step for its page, or say who already did it."""
+    with db.reading() as session:
+        actor = org.load_actor(session, user_id)
+        item = db.processes.work_item(session, work_item_id)
+        if item is None:
+            done_by, done_at = history.who_completed(session, work_item_id)
+            if done_at is None:
+                raise NotFound(N_("no open step %(id)s", id=work_item_id))
+            raise TaskNoLongerReady(work_item_id, done_by, done_at)
+        directive_id = session.scalar(
+            select(Directive.id).where(Directive.process_instance_id == item.instance_id)
+        )
+        if directive_id is None or not may_see_directive(session, actor, directive_id):
+            raise PermissionDenied(N_("this step belongs to a directive not addressed to you"))
+        may_act, why_not = _may_act(actor, item)
+    detail = queries.directive_detail(db, user_id, directive_id, now or utcnow())
+    task, assignment = _find(detail, item.ref)
+    return WorkItemPage(
+        work_item_id,
+        item.form,
+        item.title,
+        item.due_at,
+        detail,
+        task,
+        assignment,
+        _contributions(task),
+        may_act,
+        why_not,
+    )
+
+
+def _may_act(actor: User, item: ReadyTask) -> tuple[bool, Message | None]:
+    try:
+        check_may_act(actor, item)
+    except PermissionDenied as exc:
+        return False, exc.message
+    return True, None
+
+
+def _find(
+    detail: queries.DirectiveDetail, ref: str | None
+) -> tuple[queries.TaskView | None, queries.AssignmentView | None]:
+    for task in detail.tasks:
+        for assignment in task.assignments:
+            if str(assignment.id) == ref:
+                return task, assignment
+    return None, None
+
+
+def _contributions(task: queries.TaskView | None) -> tuple[tuple[str, queries.ReportView], ...]:
+    if task is None:
+        return ()
+    return tuple(
+        (a.unit_name, report)
+        for a in task.assignments
+        if a.role == "coordinating"
+        for report in a.reports
+        if report.kind == "contribution"
+    )
