@@ -13,8 +13,7 @@ from workflows.access import may_see_directive
 from workflows.db import Database
 from workflows.engine_calls import check_may_act
 from workflows.errors import NotFound, PermissionDenied, TaskNoLongerReady
-from workflows.messages import N_
-from workflows.messages import Message
+from workflows.messages import N_, Message
 from workflows.models import Directive, User
 
 
