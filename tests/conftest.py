@@ -55,9 +55,15 @@ def passwords(seeded_template: tuple[Path, dict[str, str]]) -> dict[str, str]:
 
 
 @pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
+def upload_dir(tmp_path: Path) -> Path:
+    """Where this test's attachments are stored (the app is pointed at the same folder)."""
+    return tmp_path / "uploads"
+
+
+@pytest.fixture
+def db(db_url: str, upload_dir: Path) -> Iterator[Database]:
     """The application database of this test."""
-    database = Database(db_url)
+    database = Database(db_url, Settings(upload_dir=upload_dir))
     yield database
     database.dispose()
 

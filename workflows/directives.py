@@ -154,12 +154,12 @@ def cancel_directive(
 ) -> None:
     """Cancel a directive (thu hồi): its open steps disappear from every inbox; history stays."""
     at = now or utcnow()
-    if not reason.strip():
-        raise InvalidInput({"reason": N_("a reason is required to cancel a directive")})
 
     def run(session: Session) -> None:
         actor = org.load_actor(session, actor_id)
         org.require_role(actor, "supervisor", "admin")
+        if not reason.strip():
+            raise InvalidInput({"reason": N_("a reason is required to cancel a directive")})
         directive = session.get(Directive, directive_id)
         if directive is None:
             raise NotFound(N_("no directive %(id)s", id=directive_id))
@@ -169,7 +169,8 @@ def cancel_directive(
             with engine_errors():
                 db.processes.cancel(session, directive.process_instance_id)
         before = directive.status
-        directive.status, directive.cancelled_at, directive.cancel_reason = "cancelled", at, reason
+        directive.status, directive.cancelled_at = "cancelled", at
+        directive.cancel_reason = reason.strip()
         history.record(
             session,
             "directive_cancelled",

@@ -11,7 +11,7 @@ from engine import ReadyTask, utcnow
 from workflows import history, org, queries
 from workflows.access import may_see_directive
 from workflows.db import Database
-from workflows.engine_calls import check_may_act
+from workflows.engine_calls import check_may_act, ready_work_item
 from workflows.errors import NotFound, PermissionDenied, TaskNoLongerReady
 from workflows.messages import N_, Message
 from workflows.models import Directive, User
@@ -65,6 +65,28 @@ def work_item_page(
         may_act,
         why_not,
     )
+
+
+@dataclass(frozen=True)
+class StepAccess:
+    """The step a work item is and its directive, for a caller who may complete it."""
+
+    step: str
+    directive_id: int
+
+
+def step_for_actor(db: Database, user_id: int, work_item_id: str) -> StepAccess:
+    """Return the step of a ready work item the caller may complete, or raise why not."""
+    with db.reading() as session:
+        actor = org.load_actor(session, user_id)
+        item = ready_work_item(session, db, work_item_id)
+        directive_id = session.scalar(
+            select(Directive.id).where(Directive.process_instance_id == item.instance_id)
+        )
+        if directive_id is None or not may_see_directive(session, actor, directive_id):
+            raise PermissionDenied(N_("this step belongs to a directive not addressed to you"))
+        check_may_act(actor, item)
+        return StepAccess(item.form, directive_id)
 
 
 def _may_act(actor: User, item: ReadyTask) -> tuple[bool, Message | None]:

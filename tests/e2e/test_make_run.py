@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -74,15 +75,20 @@ def test_make_run_serves_the_demo_on_loopback(page, tmp_path: Path) -> None:
         assert (tmp_path / "instance" / "dondoc.db").is_file()
         _wait_for_port(port, timeout=30)
 
+        password = re.search(r"^  giamdoc +(\S+) ", output, re.M).group(1)
         page.goto(f"http://127.0.0.1:{port}/")
         OUTPUT.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(OUTPUT / "landing.png"), full_page=True)
-        assert page.title().startswith("Đôn đốc")
-        cards = page.locator(".card b").all_inner_texts()
-        assert cards[0] == "1"  # the demo directive, waiting to be assigned
-        assert page.get_by_text("phiên bản 1").count() == 1
+        page.screenshot(path=str(OUTPUT / "make-run-login.png"), full_page=True)
+        page.fill("#username", "giamdoc")
+        page.fill("#password", password)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(r".*/inbox$"))
+        page.screenshot(path=str(OUTPUT / "make-run-inbox.png"), full_page=True)
+        row = page.locator("table.inbox tbody tr")
+        assert row.count() == 1  # the demo directive, waiting to be assigned
+        assert "01/KH-SKHCN" in row.inner_text()
         page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(OUTPUT / "landing-phone.png"), full_page=True)
+        page.screenshot(path=str(OUTPUT / "make-run-inbox-phone.png"), full_page=True)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)

@@ -15,13 +15,14 @@ from web.app import create_app
 
 
 @pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+def app(db_url: str, tmp_path: Path, upload_dir: Path) -> Iterator[Flask]:
     application = create_app(
         environ={
             "DONDOC_INSTANCE_DIR": str(tmp_path),
             "DONDOC_DATABASE_URL": db_url,
             "DONDOC_SECRET_KEY": "test",
             "DONDOC_RATE_LIMITS": "0",
+            "DONDOC_UPLOAD_DIR": str(upload_dir),
         }
     )
     yield application

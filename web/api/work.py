@@ -21,7 +21,7 @@ from web.api.schemas import (
 )
 from workflows import directives, inbox, steps
 from workflows.errors import InvalidInput, WrongStep
-from workflows.workitems import work_item_page
+from workflows.workitems import step_for_actor
 
 TAGS = ["work"]
 REQUIRED_FIELDS = {
@@ -98,18 +98,18 @@ def get_inbox(args: dict[str, Any]) -> inbox.InboxPage:
 def complete_work_item(body: dict[str, Any], work_item_id: UUID) -> dict[str, Any]:
     """Complete a ready step; the fields that count depend on the step (see the body)."""
     me, item = caller_id(), str(work_item_id)
-    page = work_item_page(context.db(), me, item)
+    access = step_for_actor(context.db(), me, item)
     expected = body.get("step")
-    if expected is not None and expected != page.step:
-        raise WrongStep(f"this work item is the {page.step!r} step, not {expected!r}")
-    action = ACTIONS.get(page.step)
+    if expected is not None and expected != access.step:
+        raise WrongStep(f"this work item is the {access.step!r} step, not {expected!r}")
+    action = ACTIONS.get(access.step)
     if action is None:
-        raise WrongStep(f"the {page.step!r} step cannot be completed through the API")
-    missing = [name for name in REQUIRED_FIELDS.get(page.step, ()) if name not in body]
+        raise WrongStep(f"the {access.step!r} step cannot be completed through the API")
+    missing = [name for name in REQUIRED_FIELDS.get(access.step, ()) if name not in body]
     if missing:
-        raise InvalidInput({name: f"required for the {page.step} step" for name in missing})
+        raise InvalidInput({name: f"required for the {access.step} step" for name in missing})
     action(me, item, body)
-    return {"work_item_id": item, "step": page.step, "directive_id": page.directive.id}
+    return {"work_item_id": item, "step": access.step, "directive_id": access.directive_id}
 
 
 @bp.route(

@@ -1,0 +1,276 @@
+"""Every route × every role, plus a user of another unit: allowed, refused, or sent to sign in.
+
+Allowed means the request reached the use case (2xx, a redirect that is not to the sign-in
+page, or the domain's own 409/422); refused means 403 or 404 and no data. The table must name
+every route the app has, so a new route cannot slip in unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.helpers import item_of
+from tests.web.helpers import csrf_token
+from workflows import directives, queries
+from workflows.attachments import Upload
+from workflows.db import Database
+from workflows.directives import DirectiveInput, TaskInput
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+PEOPLE = {
+    "supervisor": "giamdoc",
+    "clerk": "vanthu",
+    "admin": "admin",
+    "unit_head": "truong.khtc",
+    "unit_staff": "cv.khtc",
+    "other_unit": "truong.qlkh",
+}
+ALL = frozenset(PEOPLE)
+SEES_DIRECTIVE = frozenset({"supervisor", "clerk", "admin", "unit_head", "unit_staff"})
+PUBLIC = {
+    "/static/<path:filename>",
+    "/vendor/<path:name>",
+    "/healthz",
+    "/",
+    "/login",
+    "/language",
+    "/api/openapi.json",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    rule: str
+    path: str
+    allowed: frozenset[str]
+    data: dict[str, Any] | None = None
+    json: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class World:
+    directive_id: int
+    work_item_id: str
+    assignment_id: int
+    attachment_id: int
+    user_id: int
+    unit_id: int
+
+
+@pytest.fixture
+def world(db: Database, users: dict[str, int], today: date) -> World:
+    data = DirectiveInput(
+        "21/TB-SKHCN",
+        "thong_bao_ket_luan",
+        "Sở KH&CN",
+        today,
+        "Kết luận giao ban",
+        (TaskInput("Rà soát", ("KHTC",), ("VP",), today + timedelta(days=9)),),
+    )
+    directive_id = directives.create_directive(
+        db, users["vanthu"], data, uploads=[Upload("bien-ban.pdf", PDF)]
+    )
+    assign = item_of(db, users["giamdoc"], "assign")
+    directives.assign_directive(db, users["giamdoc"], assign.work_item_id)
+    execute = item_of(db, users["cv.khtc"], "execute")
+    detail = queries.directive_detail(db, users["giamdoc"], directive_id)
+    return World(
+        directive_id,
+        execute.work_item_id,
+        execute.assignment_id or 0,
+        detail.attachments[0].id,
+        users["cv.vp"],
+        2,
+    )
+
+
+def cases(w: World) -> list[Case]:
+    d, item, a = w.directive_id, w.work_item_id, w.assignment_id
+    admin_only = frozenset({"admin"})
+    return [
+        Case("GET", "/inbox", "/inbox", ALL),
+        Case("POST", "/logout", "/logout", ALL, data={}),
+        Case("GET", "/directives/", "/directives/", ALL),
+        Case("GET", "/directives/new", "/directives/new", frozenset({"clerk", "supervisor"})),
+        Case(
+            "POST",
+            "/directives/new",
+            "/directives/new",
+            frozenset({"clerk", "supervisor"}),
+            data={},
+        ),
+        Case("GET", "/directives/<int:directive_id>", f"/directives/{d}", SEES_DIRECTIVE),
+        Case(
+            "GET",
+            "/directives/<int:directive_id>/cancel",
+            f"/directives/{d}/cancel",
+            frozenset({"supervisor", "admin"}),
+        ),
+        Case(
+            "POST",
+            "/directives/<int:directive_id>/cancel",
+            f"/directives/{d}/cancel",
+            frozenset({"supervisor", "admin"}),
+            data={"reason": ""},
+        ),
+        Case("GET", "/work/<item_id>", f"/work/{item}", SEES_DIRECTIVE),
+        Case(
+            "POST",
+            "/work/<item_id>",
+            f"/work/{item}",
+            frozenset({"unit_head", "unit_staff"}),
+            data={"note": "x" * 20_001},
+        ),
+        Case(
+            "POST",
+            "/assignments/<int:assignment_id>/hand-over",
+            f"/assignments/{a}/hand-over",
+            frozenset({"unit_head"}),
+            data={"assignee": "", "back": "/inbox"},
+        ),
+        Case("GET", "/files/<int:attachment_id>", f"/files/{w.attachment_id}", SEES_DIRECTIVE),
+        Case("GET", "/admin/users", "/admin/users", admin_only),
+        Case("GET", "/admin/users/new", "/admin/users/new", admin_only),
+        Case("POST", "/admin/users/new", "/admin/users/new", admin_only, data={}),
+        Case("GET", "/admin/users/<int:user_id>", f"/admin/users/{w.user_id}", admin_only),
+        Case(
+            "POST",
+            "/admin/users/<int:user_id>",
+            f"/admin/users/{w.user_id}",
+            admin_only,
+            data={"full_name": ""},
+        ),
+        Case("GET", "/admin/units", "/admin/units", admin_only),
+        Case("GET", "/admin/units/new", "/admin/units/new", admin_only),
+        Case("POST", "/admin/units/new", "/admin/units/new", admin_only, data={}),
+        Case("GET", "/admin/units/<int:unit_id>", f"/admin/units/{w.unit_id}", admin_only),
+        Case(
+            "POST",
+            "/admin/units/<int:unit_id>",
+            f"/admin/units/{w.unit_id}",
+            admin_only,
+            data={"name": ""},
+        ),
+        Case("GET", "/api/v1/me", "/api/v1/me", ALL),
+        Case("GET", "/api/v1/inbox", "/api/v1/inbox", ALL),
+        Case("GET", "/api/v1/directives", "/api/v1/directives", ALL),
+        Case(
+            "POST",
+            "/api/v1/directives",
+            "/api/v1/directives",
+            frozenset({"clerk", "supervisor"}),
+            json=_api_directive(w),
+        ),
+        Case(
+            "GET",
+            "/api/v1/directives/<int(min=1, max=2147483647):directive_id>",
+            f"/api/v1/directives/{d}",
+            SEES_DIRECTIVE,
+        ),
+        Case(
+            "GET",
+            "/api/v1/directives/<int(min=1, max=2147483647):directive_id>/history",
+            f"/api/v1/directives/{d}/history",
+            SEES_DIRECTIVE,
+        ),
+        Case(
+            "POST",
+            "/api/v1/directives/<int(min=1, max=2147483647):directive_id>/cancel",
+            f"/api/v1/directives/{d}/cancel",
+            frozenset({"supervisor", "admin"}),
+            json={"reason": "   "},
+        ),
+        Case(
+            "POST",
+            "/api/v1/work-items/<uuid:work_item_id>/complete",
+            f"/api/v1/work-items/{item}/complete",
+            frozenset({"unit_head", "unit_staff"}),
+            json={"step": "report", "text": "too early"},
+        ),
+        Case(
+            "POST",
+            "/api/v1/assignments/<int(min=1, max=2147483647):assignment_id>/hand-over",
+            f"/api/v1/assignments/{a}/hand-over",
+            frozenset({"unit_head"}),
+            json={"assignee_id": None},
+        ),
+    ]
+
+
+def _api_directive(w: World) -> dict[str, Any]:
+    return {
+        "number": f"{w.directive_id}/CV-API",
+        "kind": "cong_van",
+        "issuer": "Sở KH&CN",
+        "issued_on": date.today().isoformat(),
+        "title": "Qua API",
+        "tasks": [{"content": "Một việc", "lead_units": ["QLKH"]}],
+    }
+
+
+def _send(client: FlaskClient, case: Case, token: str | None) -> Any:
+    headers = {"X-CSRFToken": token} if token and case.json is not None else {}
+    if case.method == "GET":
+        return client.get(case.path)
+    if case.json is not None:
+        return client.post(case.path, json=case.json, headers=headers)
+    return client.post(case.path, data={**(case.data or {}), "csrf_token": token or ""})
+
+
+def _allowed(response: Any) -> bool:
+    if response.status_code in (302, 303):
+        return "/login?next=" not in response.headers["Location"]
+    return response.status_code < 400 or response.status_code in (409, 422)
+
+
+def test_the_table_names_every_route(app: Flask, world: World) -> None:
+    covered = {(c.method, c.rule) for c in cases(world)}
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (method, rule.rule) in covered, f"{method} {rule.rule} is not in the table"
+
+
+@pytest.mark.parametrize("role", sorted(PEOPLE))
+def test_each_role_gets_exactly_what_it_may(
+    role: str, app: Flask, world: World, client_for: Callable[[str], FlaskClient]
+) -> None:
+    wrong = []
+    for case in cases(world):
+        client = client_for(PEOPLE[role])
+        token = csrf_token(client, "/inbox")
+        response = _send(client, case, token)
+        response.close()
+        allowed = _allowed(response)
+        if allowed != (role in case.allowed):
+            wrong.append(
+                f"{case.method} {case.path}: {response.status_code} {response.data[:300]!r}"
+            )
+        if not allowed:
+            assert response.status_code in (403, 404), (case.path, response.status_code)
+            assert b"R\xc3\xa0 so\xc3\xa1t" not in response.data  # never the task's text
+    assert wrong == [], f"{role} got the wrong answer for: {wrong}"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app: Flask, world: World) -> None:
+    for case in cases(world):
+        client = app.test_client()
+        response = _send(client, case, csrf_token(client, "/login"))
+        response.close()
+        if case.rule.startswith("/api/"):
+            assert response.status_code == 401, case.path
+            assert response.is_json
+        elif case.method == "POST" and case.rule == "/logout":
+            assert response.status_code == 302
+        else:
+            assert response.status_code == 302, case.path
+            assert "/login?next=" in response.headers["Location"], case.path
