@@ -109,3 +109,23 @@ def test_bench_quick_prints_the_table(env) -> None:
     assert result.exit_code == 0, result.output
     assert "N = 1 assignments per directive" in result.output
     assert "ratio app/floor" in result.output
+
+
+def test_token_create_prints_a_token_that_the_api_accepts(env) -> None:
+    from workflows import tokens
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--demo"], env=env).exit_code == 0
+    created = runner.invoke(main, ["token", "create", "giamdoc", "--name", "báo cáo"], env=env)
+    token = created.output.strip()
+    assert created.exit_code == 0
+    assert token.startswith("dd_")
+    db = _db(env)
+    try:
+        assert tokens.user_for_token(db, token).username == "giamdoc"
+        revoked = runner.invoke(main, ["token", "revoke", "giamdoc"], env=env)
+        assert "1 token(s) revoked" in revoked.output
+        assert tokens.user_for_token(db, token) is None
+    finally:
+        db.dispose()
+    assert runner.invoke(main, ["token", "create", "nobody"], env=env).exit_code != 0

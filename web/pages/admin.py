@@ -118,6 +118,8 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
     if unit_id is not None and existing is None:
         abort(404)
     form = UnitForm(obj=None if request.method == "POST" else existing)
+    if existing is not None:
+        form.kind.validate_choice = False  # kind and parent are fixed once a unit exists
     form.parent.choices = [SelectChoice("", "—")] + [
         SelectChoice(r.code, f"{r.code} — {r.name}") for r in rows
     ]
