@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
+from workflows.calendar import WorkCalendar
 from workflows.db import Database
 from workflows.engine_calls import apply_step_result, engine_errors
 from workflows.errors import DirectiveNotActive
 from workflows.models import Directive
+
+
+def work_calendar(session: Session) -> WorkCalendar:
+    """The working-day calendar: weekends and Vietnamese public holidays.
+
+    Days off and make-up working days that an administrator adds are not stored yet; they will
+    be read here, so every deadline computation already goes through this one place.
+    """
+    return WorkCalendar()
+
+
+def deadline_and_reminder(
+    calendar: WorkCalendar,
+    due_on: date | None,
+    due_at: datetime | None,
+    tz: ZoneInfo,
+    reminder_days: int,
+) -> tuple[datetime | None, datetime | None]:
+    """The instant a task is overdue and the instant its reminder is due.
+
+    A due date on a day off moves to the end of the next working day (BLDS 2015 art. 148); a
+    precise deadline is kept as given. The reminder comes at the start of the day N working
+    days before the deadline.
+    """
+    if due_on is None:
+        return None, None
+    deadline = due_at or calendar.end_of_day(calendar.deadline_day(due_on), tz)
+    reminder_day = calendar.reminder_day(due_on, reminder_days)
+    reminder = datetime.combine(reminder_day, time.min, tzinfo=tz).astimezone(UTC)
+    return deadline.astimezone(UTC), min(reminder, deadline.astimezone(UTC))
 
 
 def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 500) -> int:
@@ -31,7 +63,7 @@ def _fire_instance(db: Database, instance_id: int, at: datetime) -> int:
             return 0
         with engine_errors():
             result = db.processes.fire_due_timers(session, instance_id)
-        apply_step_result(session, directive, result, at)
+        apply_step_result(session, db, directive, result, at)
         return len(result.fired_timers)
 
     try:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows import history, org
+from workflows import deadlines, history, notifications, org
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.engine_calls import complete_work_item, directive_of_work_item, engine_errors
@@ -20,7 +20,6 @@ from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_, Message
 from workflows.models import DIRECTIVE_KINDS, Assignment, Directive, Task, Unit
 from workflows.search import fold
-from workflows.timeliness import due_at_for
 
 MODEL_KEY = "directive"
 REPORTING_KINDS = ("once", "monthly", "quarterly")
@@ -38,6 +37,7 @@ class TaskInput:
     coordinating_units: tuple[str, ...] = ()
     due_on: date | None = None
     reporting: str = "once"
+    due_at: datetime | None = None  # a precise deadline (e.g. 17:00), when the text gives one
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,12 @@ def assign_directive(
             },
         )
         complete_work_item(session, db, directive, item, {"assignments": payload}, actor, at)
+        for assignment in session.scalars(
+            select(Assignment).where(Assignment.directive_id == directive.id)
+        ):
+            notifications.notify_assignment(
+                session, db, "assigned", assignment, str(assignment.id), at
+            )
 
     db.command(run)
 
@@ -239,6 +245,8 @@ def _task_problem(task: TaskInput, known: set[str], issued_on: date) -> Message 
         return N_("unknown units: %(units)s", units=", ".join(unknown))
     if len(set(units)) != len(units):
         return N_("a unit appears twice (a unit is either lead or coordinating, once)")
+    if task.due_at is not None and (task.due_at.tzinfo is None or task.due_on is None):
+        return N_("a precise deadline needs its time zone and its date")
     if task.due_on is not None and task.due_on < issued_on:
         return N_("the due date is before the directive's issue date")
     if task.due_on is not None and task.due_on > issued_on + MAX_TERM:
@@ -256,6 +264,7 @@ def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInp
             number=number,
             content=data.content.strip(),
             due_on=data.due_on,
+            due_at=data.due_at,
             reporting=data.reporting,
         )
         session.add(task)
@@ -291,7 +300,7 @@ def _replace_tasks(session: Session, directive: Directive, tasks: Sequence[TaskI
 def _assign_all(
     session: Session, db: Database, directive: Directive, at: datetime
 ) -> list[dict[str, Any]]:
-    tz, reminder = db.settings.tz, timedelta(days=db.settings.reminder_days)
+    tz = db.settings.tz
     rows = session.execute(
         select(Assignment, Task)
         .join(Task, Task.id == Assignment.task_id)
@@ -299,10 +308,12 @@ def _assign_all(
         .order_by(Task.number, Assignment.role.desc(), Assignment.id)
     ).all()
     payload = []
+    calendar = deadlines.work_calendar(session)
     for assignment, task in rows:
-        due_at = due_at_for(task.due_on, tz)
+        due_at, remind_at = deadlines.deadline_and_reminder(
+            calendar, task.due_on, task.due_at, tz, db.settings.reminder_days
+        )
         assignment.state, assignment.due_at, assignment.original_due_at = "assigned", due_at, due_at
-        remind_at = due_at - reminder if due_at else None
         payload.append(
             {
                 "assignment_id": assignment.id,

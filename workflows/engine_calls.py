@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from engine import FiredTimer, ReadyTask, StepResult
-from workflows import history, org
+from workflows import history, notifications, org
 from workflows.db import Database
 from workflows.errors import (
     DirectiveNotActive,
@@ -124,16 +124,16 @@ def complete_work_item(
         with db.reading() as committed:
             done_by, done_at = history.who_completed(committed, item.id)
         raise TaskNoLongerReady(item.id, done_by, done_at) from exc
-    apply_step_result(session, directive, result, at)
+    apply_step_result(session, db, directive, result, at)
     return result
 
 
 def apply_step_result(
-    session: Session, directive: Directive, result: StepResult, at: datetime
+    session: Session, db: Database, directive: Directive, result: StepResult, at: datetime
 ) -> None:
     """Record fired timers and close the directive when its process has ended."""
     for timer in result.fired_timers:
-        _record_timer(session, directive, timer, at)
+        _record_timer(session, db, directive, timer, at)
     if result.status == "completed" and directive.status != "completed":
         directive.status, directive.completed_at = "completed", at
         history.record(
@@ -147,7 +147,9 @@ def apply_step_result(
         )
 
 
-def _record_timer(session: Session, directive: Directive, timer: FiredTimer, at: datetime) -> None:
+def _record_timer(
+    session: Session, db: Database, directive: Directive, timer: FiredTimer, at: datetime
+) -> None:
     """Record a fired deadline timer once per assignment, kind and due time.
 
     The diagram re-arms its timers at every step, so an overdue assignment fires its
@@ -174,3 +176,15 @@ def _record_timer(session: Session, directive: Directive, timer: FiredTimer, at:
         assignment_id=assignment_id,
         after={"event": timer.event_name, "step": timer.attached_to, "due_at": due},
     )
+    assignment = session.get(Assignment, assignment_id) if assignment_id else None
+    notify = timer.properties.get("notify")
+    if assignment is not None and notify in ("reminder", "overdue"):
+        notifications.notify_assignment(
+            session,
+            db,
+            notify,
+            assignment,
+            f"{assignment.id}:{due}",
+            at,
+            supervisors=notify == "overdue",
+        )

@@ -95,6 +95,7 @@ class Task(Base):
     number: Mapped[int] = mapped_column(Integer)
     content: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date | None] = mapped_column(Date)
+    due_at: Mapped[datetime | None]
     reporting: Mapped[str] = mapped_column(String(16), default="once")
 
 
@@ -190,3 +191,38 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """Something a person should know: stored for the bell, mailed when SMTP is configured.
+
+    `key` is the idempotency key: one row per event and person, whatever retries or restarts.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    directive_id: Mapped[int | None] = mapped_column(ForeignKey("directive.id"))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    mail_state: Mapped[str] = mapped_column(String(10), default="none", index=True)
+    mail_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    mail_error: Mapped[str] = mapped_column(Text, default="")
+    mail_next_at: Mapped[datetime | None] = mapped_column(index=True)
+    mailed_at: Mapped[datetime | None]
+
+
+class SchedulerLease(Base):
+    """Which scheduler process is the active one, until when."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime]

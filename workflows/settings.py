@@ -18,6 +18,7 @@ class Settings:
     workflow_cache_size: int = 256
     upload_dir: Path = Path("instance/uploads")
     max_upload_bytes: int = 20 * 1024 * 1024
+    mail_enabled: bool = False
 
     @property
     def tz(self) -> ZoneInfo:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import ReadyTask, utcnow
-from workflows import history, org
+from workflows import history, notifications, org
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.engine_calls import assignment_of, complete_work_item, directive_of_work_item
@@ -215,6 +215,16 @@ def _decide(step: Step, kind: str, accepted: bool, comment: str) -> None:
         step.assignment.completed_at = report.submitted_at
     else:
         step.assignment.state = "returned"
+    if not accepted and kind == "report":
+        notifications.notify_assignment(
+            step.session,
+            step.db,
+            "returned",
+            step.assignment,
+            str(report.id),
+            step.at,
+            params={"reason": comment},
+        )
     key = "accepted" if kind == "report" else "acknowledged"
     step.record(f"{kind}_{report.decision}", before, comment)
     step.complete({key: accepted, "comment": comment})

@@ -1,0 +1,222 @@
+"""Notifications: one row per event and person (idempotent), read in the bell, mailed if set up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine import utcnow
+from workflows import org
+from workflows.db import Database
+from workflows.models import Assignment, Directive, Notification, User
+
+KINDS = ("assigned", "reminder", "overdue", "returned")
+MAX_MAIL_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    """A notification as the bell and its page show it."""
+
+    id: int
+    kind: str
+    directive_id: int | None
+    directive_number: str
+    params: dict[str, Any]
+    created_at: datetime
+    read: bool
+    mail_state: str
+    mail_error: str
+
+
+@dataclass(frozen=True)
+class MailJob:
+    """A notification waiting to be mailed."""
+
+    id: int
+    to: str
+    full_name: str
+    language: str
+    kind: str
+    directive_id: int | None
+    params: dict[str, Any]
+
+
+def _recipients(session: Session, assignment: Assignment, supervisors: bool) -> list[User]:
+    heads = select(User).where(
+        User.unit_id == assignment.unit_id,
+        User.active.is_(True),
+        or_(User.roles_text.contains("unit_head"), User.id == assignment.assignee_id),
+    )
+    people = list(session.scalars(heads))
+    if supervisors:
+        people += list(
+            session.scalars(
+                select(User).where(User.active.is_(True), User.roles_text.contains("supervisor"))
+            )
+        )
+    return list({person.id: person for person in people}.values())
+
+
+def notify_assignment(
+    session: Session,
+    db: Database,
+    kind: str,
+    assignment: Assignment,
+    event_key: str,
+    at: datetime,
+    params: dict[str, Any] | None = None,
+    supervisors: bool = False,
+) -> None:
+    """Tell the unit's heads (and the leaders, for escalations) once per event."""
+    directive = session.get(Directive, assignment.directive_id)
+    base = {
+        "unit": assignment.unit_code,
+        "unit_name": assignment.unit_name,
+        "number": directive.number if directive else "",
+        "title": directive.title if directive else "",
+        "due_at": assignment.due_at.isoformat() if assignment.due_at else None,
+    }
+    rows = [
+        {
+            "key": f"{kind}:{event_key}:{person.id}",
+            "user_id": person.id,
+            "kind": kind,
+            "directive_id": assignment.directive_id,
+            "assignment_id": assignment.id,
+            "params": {**base, **(params or {})},
+            "created_at": at,
+            "mail_state": "pending" if db.settings.mail_enabled and person.email else "none",
+            "mail_next_at": at,
+            "mail_attempts": 0,
+            "mail_error": "",
+        }
+        for person in _recipients(session, assignment, supervisors)
+    ]
+    _insert_ignoring_duplicates(session, rows)
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    session.execute(statement)
+
+
+def unread_count(db: Database, user_id: int) -> int:
+    """How many notifications the user has not read."""
+    with db.reading() as session:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            )
+            or 0
+        )
+
+
+def list_notifications(db: Database, user_id: int, limit: int = 50) -> list[NotificationView]:
+    """The user's latest notifications, newest first."""
+    with db.reading() as session:
+        org.load_actor(session, user_id)
+        rows = session.execute(
+            select(Notification, Directive.number)
+            .join(Directive, Directive.id == Notification.directive_id, isouter=True)
+            .where(Notification.user_id == user_id)
+            .order_by(Notification.id.desc())
+            .limit(min(max(limit, 1), 200))
+        ).all()
+        return [
+            NotificationView(
+                n.id,
+                n.kind,
+                n.directive_id,
+                number or "",
+                dict(n.params),
+                n.created_at,
+                n.read_at is not None,
+                n.mail_state,
+                n.mail_error,
+            )
+            for n, number in rows
+        ]
+
+
+def mark_read(
+    db: Database, user_id: int, ids: Iterable[int] | None = None, now: datetime | None = None
+) -> int:
+    """Mark some (or all) of the user's notifications read; return how many changed."""
+    at, wanted = now or utcnow(), None if ids is None else list(ids)
+
+    def run(session: Session) -> int:
+        query = update(Notification).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+        if wanted is not None:
+            query = query.where(Notification.id.in_(wanted))
+        return int(session.execute(query.values(read_at=at)).rowcount or 0)  # type: ignore[attr-defined]
+
+    return db.command(run)
+
+
+def due_mails(db: Database, now: datetime | None = None, limit: int = 50) -> list[MailJob]:
+    """Notifications whose mail is due (new, or a retry whose back-off has passed)."""
+    at = now or utcnow()
+    with db.reading() as session:
+        rows = session.execute(
+            select(Notification, User)
+            .join(User, User.id == Notification.user_id)
+            .where(Notification.mail_state == "pending", Notification.mail_next_at <= at)
+            .order_by(Notification.id)
+            .limit(limit)
+        ).all()
+        return [
+            MailJob(n.id, u.email, u.full_name, u.language, n.kind, n.directive_id, dict(n.params))
+            for n, u in rows
+        ]
+
+
+def record_mail(db: Database, notification_id: int, error: str | None, now: datetime) -> None:
+    """Record a mail attempt: sent, or failed with its error and a back-off before the retry."""
+
+    def run(session: Session) -> None:
+        row = session.get(Notification, notification_id)
+        if row is None or row.mail_state != "pending":
+            return
+        row.mail_attempts += 1
+        if error is None:
+            row.mail_state, row.mailed_at, row.mail_error = "sent", now, ""
+            return
+        row.mail_error = error[:1000]
+        if row.mail_attempts >= MAX_MAIL_ATTEMPTS:
+            row.mail_state = "failed"
+        else:
+            row.mail_next_at = now + timedelta(seconds=30 * 2 ** (row.mail_attempts - 1))
+
+    db.command(run)
+
+
+def deliver_mail(
+    db: Database, send: Callable[[MailJob], None], now: datetime | None = None
+) -> tuple[int, int]:
+    """Mail what is due through `send`; a failure stays queued with its error. (sent, failed)."""
+    at, sent, failed = now or utcnow(), 0, 0
+    for job in due_mails(db, at):
+        try:
+            send(job)
+        except Exception as exc:  # any transport failure: keep the mail queued and retry later
+            record_mail(db, job.id, f"{type(exc).__name__}: {exc}", at)
+            failed += 1
+        else:
+            record_mail(db, job.id, None, at)
+            sent += 1
+    return sent, failed
