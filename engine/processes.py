@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -142,6 +142,14 @@ class ProcessEngine:
             .limit(limit)
         )
         return list(rows)
+
+    def earliest_timer(self, session: Session) -> datetime | None:
+        """Return the earliest `next_timer_at` of all running instances (an indexed lookup)."""
+        return session.scalar(
+            select(func.min(ProcessInstance.next_timer_at)).where(
+                ProcessInstance.status == "running"
+            )
+        )
 
     def ready_tasks(self, session: Session, instance_id: int) -> list[ReadyTask]:
         """Return the READY user tasks of an instance from the projection."""

@@ -15,7 +15,7 @@ from web.auth import bp as auth_bp
 from web.auth import load_user
 from web.config import Config, load_config
 from web.extensions import babel, csrf, limiter, login_manager
-from web.pages import admin, directives, errors, files, inbox, work
+from web.pages import admin, directives, errors, files, inbox, notices, work
 from workflows.db import Database
 from workflows.settings import Settings
 
@@ -64,6 +64,7 @@ def create_app(
     _init_extensions(app)
     _register(app)
     app.context_processor(lambda: {"config_max_mb": config.max_upload_mb})
+    app.context_processor(_bell)
     app.after_request(_add_security_headers)
     return app
 
@@ -77,6 +78,7 @@ def _settings(config: Config) -> Settings:
         reminder_days=base.reminder_days,
         upload_dir=upload_dir,
         max_upload_bytes=config.max_upload_mb * 1024 * 1024,
+        mail_enabled=bool(config.smtp_url),
     )
 
 
@@ -93,7 +95,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    for blueprint in (auth_bp, inbox.bp, directives.bp, work.bp, files.bp, admin.bp, i18n.bp):
+    for blueprint in (
+        auth_bp,
+        inbox.bp,
+        directives.bp,
+        work.bp,
+        files.bp,
+        admin.bp,
+        i18n.bp,
+        notices.bp,
+    ):
         app.register_blueprint(blueprint)
     errors.register(app)
     _register_api(app)
@@ -116,6 +127,17 @@ def _register_api(app: Flask) -> None:
     except ImportError:  # the JSON API lands in its own change
         return
     init_api(app)
+
+
+def _bell() -> dict[str, int]:
+    from flask_login import current_user
+
+    from web import context
+    from workflows.notifications import unread_count
+
+    if not current_user.is_authenticated:
+        return {"unread_notifications": 0}
+    return {"unread_notifications": unread_count(context.db(), context.my_id())}
 
 
 def database(app: Flask) -> Database:

@@ -6,6 +6,7 @@ import runpy
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,11 @@ from workflows import demo, org, schema, tokens
 from workflows.db import Database
 from workflows.directives import create_directive
 from workflows.errors import DomainError
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from web.scheduler import DeadlineScheduler
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,27 +149,63 @@ def token_revoke(username: str) -> None:
     click.echo(f"{tokens.revoke_tokens(_database(), username)} token(s) revoked")
 
 
+def _deadline_scheduler(app: Flask) -> DeadlineScheduler:
+    from web.app import app_config, database
+    from web.mail import smtp_sender
+    from web.scheduler import DeadlineScheduler
+
+    config = app_config(app)
+    mail = None
+    if config.smtp_url:
+        mail = smtp_sender(app, config.smtp_url, config.mail_from, config.base_url)
+    return DeadlineScheduler(
+        database(app),
+        lease_seconds=config.lease_seconds,
+        sweep_seconds=config.timer_poll_seconds,
+        mail=mail,
+    )
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-scheduler", is_flag=True, help="Do not run the deadline scheduler here.")
 def serve(host: str, port: int, no_scheduler: bool) -> None:
-    """Serve the web application (and its scheduler) with waitress."""
+    """Serve the web application (and, by default, its deadline scheduler) with waitress."""
     from waitress import serve as waitress_serve
 
-    from web.app import app_config, create_app, database
-    from web.scheduler import start_scheduler
+    from web.app import create_app
 
     app = create_app()
-    scheduler = None
-    if not no_scheduler:
-        scheduler = start_scheduler(database(app), app_config(app).timer_poll_seconds)
+    scheduler = None if no_scheduler else _deadline_scheduler(app)
+    if scheduler is not None:
+        scheduler.start()
     click.echo(f"Đôn đốc serving on http://{host}:{port}/")
     try:
         waitress_serve(app, host=host, port=port, threads=8)
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            scheduler.stop()
+
+
+@main.command("scheduler")
+def scheduler_command() -> None:
+    """Run the deadline scheduler alone (several may run: a lease keeps exactly one active)."""
+    import signal
+    import threading
+
+    from web.app import create_app
+
+    app = create_app()
+    scheduler = _deadline_scheduler(app)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    scheduler.start()
+    click.echo(f"scheduler {scheduler.holder} started")
+    stopping.wait()
+    scheduler.stop()
+    click.echo("scheduler stopped")
 
 
 @main.command("bench", context_settings={"ignore_unknown_options": True})

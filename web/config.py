@@ -14,6 +14,9 @@ This is the only module that reads the environment.
 - DONDOC_TIMER_POLL_SECONDS (default 30): safety sweep of due BPMN timers
 - DONDOC_SECURE_COOKIES (default 0): mark cookies Secure (set 1 behind HTTPS)
 - DONDOC_RATE_LIMITS (default 1): rate-limit sign-in attempts (10 a minute per address)
+- DONDOC_MAIL_FROM (default dondoc@localhost): sender of notification mails
+- DONDOC_BASE_URL (default http://127.0.0.1:5000): where links in mails point
+- DONDOC_LEASE_SECONDS (default 30): how long a silent scheduler keeps the lease
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ class Config:
     timer_poll_seconds: int = 30
     secure_cookies: bool = False
     rate_limits: bool = True
+    mail_from: str = "dondoc@localhost"
+    base_url: str = "http://127.0.0.1:5000"
+    lease_seconds: int = 30
 
     def domain_settings(self) -> Settings:
         """The part of the configuration the domain rules read."""
@@ -128,5 +134,8 @@ def load_config(
         timer_poll_seconds=_int(values, "TIMER_POLL_SECONDS", 30, 1, 3600),
         secure_cookies=_flag(values, "SECURE_COOKIES", False),
         rate_limits=_flag(values, "RATE_LIMITS", True),
+        mail_from=values.get("MAIL_FROM", "dondoc@localhost"),
+        base_url=values.get("BASE_URL", "http://127.0.0.1:5000"),
+        lease_seconds=_int(values, "LEASE_SECONDS", 30, 2, 3600),
     )
     return replace(config, **dict(overrides or {}))

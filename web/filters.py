@@ -30,6 +30,11 @@ def day(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def iso_day(value: str | None) -> str:
+    """dd/mm/yyyy of an ISO instant kept in stored data."""
+    return day(datetime.fromisoformat(value)) if value else "—"
+
+
 def moment(value: datetime | None) -> str:
     """dd/mm/yyyy HH:MM in the department's zone."""
     return "—" if value is None else format_datetime(value, "dd/MM/yyyy HH:mm")
@@ -48,7 +53,9 @@ def days_text(days: int | None, timeliness: str) -> str:
 
 def register(app: Flask) -> None:
     """Attach the filters and label tables to Jinja."""
-    app.jinja_env.filters.update(day=day, moment=moment, days_text=days_text, tr=translate)
+    app.jinja_env.filters.update(
+        day=day, moment=moment, days_text=days_text, tr=translate, iso_day=iso_day
+    )
     app.jinja_env.globals.update(
         STEP_LABELS=i18n.STEP_LABELS,
         STATE_LABELS=i18n.STATE_LABELS,

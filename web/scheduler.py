@@ -1,37 +1,128 @@
-"""APScheduler wiring only: each job is a short call into workflows/."""
+"""APScheduler wiring: which job runs when; every job is a short call into workflows/.
+
+One wake-up (a date job) sits at the earliest `next_timer_at`; a one-second watch moves it when
+an earlier timer appears (from this process or any other), and a slow sweep catches anything
+missed. A lease row makes exactly one scheduler active among several processes or machines.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from workflows import deadlines
+from workflows import deadlines, leases, notifications
 from workflows.db import Database
+from workflows.notifications import MailJob
 
 log = logging.getLogger(__name__)
+LEASE = "deadline-scheduler"
+WAKE_UP = "wake_up"
 
 
-def fire_due_timers_job(db: Database) -> None:
-    """Fire the BPMN timers that fell due."""
-    fired = deadlines.fire_due_timers(db)
-    if fired:
-        log.info("fired %d timer(s)", fired)
+class DeadlineScheduler:
+    """Runs the deadline jobs while it holds the lease."""
 
+    def __init__(
+        self,
+        db: Database,
+        *,
+        lease_seconds: float = 30,
+        sweep_seconds: float = 30,
+        mail: Callable[[MailJob], None] | None = None,
+        holder: str | None = None,
+    ) -> None:
+        self.db, self.mail = db, mail
+        self.lease_seconds, self.sweep_seconds = lease_seconds, sweep_seconds
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        self._wake_at: datetime | None = None
+        self._lock = threading.Lock()
+        self.active = False
 
-def start_scheduler(db: Database, poll_seconds: int) -> BackgroundScheduler:
-    """Start the background scheduler; its first sweep runs at once to catch up after downtime."""
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        fire_due_timers_job,
-        "interval",
-        args=[db],
-        seconds=poll_seconds,
-        id="fire_due_timers",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.start()
-    return scheduler
+    def start(self) -> None:
+        """Start the jobs; the first sweep runs at once to catch up after downtime."""
+        now = datetime.now(UTC)
+        add = self.scheduler.add_job
+        add(
+            self.watch,
+            "interval",
+            seconds=1,
+            id="watch",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
+        )
+        add(
+            self.sweep,
+            "interval",
+            seconds=self.sweep_seconds,
+            id="sweep",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
+        )
+        if self.mail is not None:
+            add(self.send_mail, "interval", seconds=5, id="mail", max_instances=1, coalesce=True)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop the jobs and hand the lease over at once."""
+        self.scheduler.shutdown(wait=True)
+        if self.active:
+            leases.release(self.db, LEASE, self.holder)
+            self.active = False
+
+    def _hold(self) -> bool:
+        try:
+            self.active = leases.hold(self.db, LEASE, self.holder, self.lease_seconds)
+        except Exception:  # a database hiccup: act as passive until the next tick
+            log.exception("lease check failed")
+            self.active = False
+        return self.active
+
+    def watch(self) -> None:
+        """Renew the lease and keep the wake-up at the earliest waiting timer."""
+        if not self._hold():
+            return
+        earliest = deadlines.next_timer_at(self.db)
+        if earliest is not None:
+            self.wake_at(earliest)
+
+    def wake_at(self, when: datetime) -> None:
+        """Move the wake-up earlier (never later: the sweep and the watch catch up)."""
+        with self._lock:
+            if self._wake_at is not None and self._wake_at <= when:
+                return
+            self._wake_at = when
+            run_at = max(when, datetime.now(UTC)) + timedelta(milliseconds=20)
+            self.scheduler.add_job(
+                self.fire, "date", run_date=run_at, id=WAKE_UP, replace_existing=True
+            )
+
+    def fire(self) -> None:
+        """Fire every timer that is due."""
+        with self._lock:
+            self._wake_at = None
+        if self.active:
+            fired = deadlines.fire_due_timers(self.db)
+            if fired:
+                log.info("fired %d timer(s)", fired)
+
+    def sweep(self) -> None:
+        """The safety net: fire whatever is due, and settle mails stuck mid-send."""
+        if not self._hold():
+            return
+        deadlines.fire_due_timers(self.db)
+        notifications.give_up_stale_sends(self.db, datetime.now(UTC) - timedelta(minutes=10))
+
+    def send_mail(self) -> None:
+        """Mail the notifications that are due."""
+        if self.active and self.mail is not None:
+            notifications.deliver_mail(self.db, self.mail)

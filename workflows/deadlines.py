@@ -70,3 +70,9 @@ def _fire_instance(db: Database, instance_id: int, at: datetime) -> int:
         return db.command(run)
     except DirectiveNotActive:
         return 0
+
+
+def next_timer_at(db: Database) -> datetime | None:
+    """The earliest due time of any waiting timer of a running instance."""
+    with db.reading() as session:
+        return db.processes.earliest_timer(session)

@@ -190,7 +190,7 @@ def record_mail(db: Database, notification_id: int, error: str | None, now: date
 
     def run(session: Session) -> None:
         row = session.get(Notification, notification_id)
-        if row is None or row.mail_state != "pending":
+        if row is None or row.mail_state != "sending":
             return
         row.mail_attempts += 1
         if error is None:
@@ -200,9 +200,24 @@ def record_mail(db: Database, notification_id: int, error: str | None, now: date
         if row.mail_attempts >= MAX_MAIL_ATTEMPTS:
             row.mail_state = "failed"
         else:
+            row.mail_state = "pending"
             row.mail_next_at = now + timedelta(seconds=30 * 2 ** (row.mail_attempts - 1))
 
     db.command(run)
+
+
+def _claim(db: Database, notification_id: int, now: datetime) -> bool:
+    """Mark a mail as being sent, so a second scheduler never sends it again (at most once)."""
+
+    def run(session: Session) -> bool:
+        claimed = session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.mail_state == "pending")
+            .values(mail_state="sending", mail_next_at=now)
+        )
+        return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+    return db.command(run)
 
 
 def deliver_mail(
@@ -211,6 +226,8 @@ def deliver_mail(
     """Mail what is due through `send`; a failure stays queued with its error. (sent, failed)."""
     at, sent, failed = now or utcnow(), 0, 0
     for job in due_mails(db, at):
+        if not _claim(db, job.id, at):
+            continue
         try:
             send(job)
         except Exception as exc:  # any transport failure: keep the mail queued and retry later
@@ -220,3 +237,17 @@ def deliver_mail(
             record_mail(db, job.id, None, at)
             sent += 1
     return sent, failed
+
+
+def give_up_stale_sends(db: Database, older_than: datetime) -> int:
+    """Mails claimed by a scheduler that died mid-send: unknown whether they left; never resent."""
+
+    def run(session: Session) -> int:
+        result = session.execute(
+            update(Notification)
+            .where(Notification.mail_state == "sending", Notification.mail_next_at < older_than)
+            .values(mail_state="unknown", mail_error="the scheduler stopped while sending")
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    return db.command(run)
