@@ -97,6 +97,8 @@ def cases(w: World) -> list[Case]:
     admin_only = frozenset({"admin"})
     return [
         Case("GET", "/inbox", "/inbox", ALL),
+        Case("GET", "/notifications", "/notifications", ALL),
+        Case("POST", "/notifications/read", "/notifications/read", ALL, data={}),
         Case("POST", "/logout", "/logout", ALL, data={}),
         Case("GET", "/directives/", "/directives/", ALL),
         Case("GET", "/directives/new", "/directives/new", frozenset({"clerk", "supervisor"})),

@@ -58,3 +58,18 @@ def test_a_reminder_already_due_at_assignment_is_recorded_once(db_url: str, user
 def test_no_timer_fires_for_far_or_missing_due_dates(db: Database, users, assigned_small) -> None:
     assert deadlines.fire_due_timers(db) == 0
     assert _timer_events(db) == []
+
+
+def test_each_person_sees_and_clears_only_their_own_notices(db: Database, users,
+                                                            assigned_small) -> None:
+    from workflows import notifications
+
+    khtc = notifications.list_notifications(db, users["truong.khtc"])
+    vp = notifications.list_notifications(db, users["truong.vp"])
+    assert [n.kind for n in khtc] == ["assigned"]
+    assert sorted(n.kind for n in vp) == ["assigned", "assigned"]  # lead of 3, coordinates 1
+    assert notifications.mark_read(db, users["truong.khtc"], [vp[0].id]) == 0
+    assert notifications.unread_count(db, users["truong.vp"]) == 2
+    assert notifications.mark_read(db, users["truong.vp"]) == 2
+    assert notifications.unread_count(db, users["truong.vp"]) == 0
+    assert notifications.list_notifications(db, users["cv.khtc"]) == []  # heads are told
