@@ -60,8 +60,9 @@ def test_no_timer_fires_for_far_or_missing_due_dates(db: Database, users, assign
     assert _timer_events(db) == []
 
 
-def test_each_person_sees_and_clears_only_their_own_notices(db: Database, users,
-                                                            assigned_small) -> None:
+def test_each_person_sees_and_clears_only_their_own_notices(
+    db: Database, users, assigned_small
+) -> None:
     from workflows import notifications
 
     khtc = notifications.list_notifications(db, users["truong.khtc"])
