@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -123,6 +123,32 @@ class ProcessEngine:
         row, workflow = self._load_running(session, instance_id)
         fired = runtime.advance(workflow, instance_id, self.rules)
         return self._save(session, row, workflow, None, fired)
+
+    def retime(
+        self, session: Session, instance_id: int, ref: str, changes: Mapping[str, Any]
+    ) -> StepResult:
+        """Change values under the reference's key in the ready tasks of `ref`; re-arm timers.
+
+        With the default rules this gives an assignment a new `due_at`/`remind_at`: its ready
+        step keeps its id, and its boundary timers (fired or not) are armed afresh from the new
+        values, so a reminder and the overdue escalation follow an extended deadline.
+        """
+        if self.rules.ref_path is None or "." not in self.rules.ref_path:
+            raise InvalidTaskData("the projection rules name no reference object to change")
+        key = self.rules.ref_path.rsplit(".", 1)[0]
+        extra = _checked_data(changes)
+        row, workflow = self._load_running(session, instance_id)
+        targets = [
+            task
+            for task in runtime.ready_user_tasks(workflow)
+            if runtime.as_text(runtime.lookup(task.data, self.rules.ref_path)) == ref
+        ]
+        if not targets:
+            raise TaskNotFound(f"nothing of {ref} is waiting in process instance {instance_id}")
+        for task in targets:
+            runtime.rearm(workflow, task, key, extra)
+        fired = runtime.advance(workflow, instance_id, self.rules)
+        return self._save(session, row, workflow, None, fired, refresh=True)
 
     def cancel(self, session: Session, instance_id: int) -> None:
         """Cancel an instance: no task stays ready and no timer fires."""
@@ -237,6 +263,7 @@ class ProcessEngine:
         completed: CompletedTask | None,
         fired: list[FiredTimer],
         status: str | None = None,
+        refresh: bool = False,
     ) -> StepResult:
         instance_id = row.id
         timers = runtime.waiting_timers(workflow, instance_id, self.rules)
@@ -249,7 +276,7 @@ class ProcessEngine:
         except StaleDataError as exc:
             raise ConcurrentUpdate(f"process instance {instance_id} was changed meanwhile") from exc
         ready = self._sync_work_items(
-            session, row.id, workflow if row.status == "running" else None
+            session, row.id, workflow if row.status == "running" else None, refresh
         )
         self.workflows.checkin_on_commit(session, row.id, row.version_id, workflow)
         return StepResult(
@@ -262,7 +289,7 @@ class ProcessEngine:
         )
 
     def _sync_work_items(
-        self, session: Session, instance_id: int, workflow: Any
+        self, session: Session, instance_id: int, workflow: Any, refresh: bool = False
     ) -> list[ReadyTask]:
         """Make the work-item rows of an instance match its READY user tasks.
 
@@ -280,6 +307,11 @@ class ProcessEngine:
             ).all()
         )
         gone = [task_id for task_id in existing if task_id not in wanted]
+        if refresh:  # values of tasks that stay ready changed: rewrite their rows too
+            for task_id in existing.keys() & wanted.keys():
+                session.execute(
+                    update(WorkItem).where(WorkItem.id == task_id).values(**wanted[task_id])
+                )
         if gone:
             session.execute(delete(WorkItem).where(WorkItem.id.in_(gone)))
         now = utcnow()

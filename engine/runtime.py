@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -164,6 +165,18 @@ def advance(workflow: Any, instance_id: int, rules: ProjectionRules) -> list[Fir
     except Exception as exc:  # a failing diagram must never leave a half-advanced workflow
         raise _process_error(exc) from exc
     return fired
+
+
+def rearm(workflow: Any, task: Any, key: str, changes: Mapping[str, Any]) -> None:
+    """Give a ready task (and its boundary events) new values under `key`, re-arming timers."""
+    value = {**(task.data.get(key) or {}), **changes}
+    parent = task.parent
+    if parent is not None and isinstance(parent.task_spec, BoundaryEventSplit):
+        parent.data = {**parent.data, key: value}  # the boundary events take their data from here
+    try:
+        workflow.reset_from_task_id(task.id, data={**task.data, key: value})
+    except Exception as exc:  # a failed reset must not leave a half-changed workflow behind
+        raise _process_error(exc, task) from exc
 
 
 def status_of(workflow: Any) -> str:

@@ -69,7 +69,7 @@ def create_directive(
         written.clear()
         actor = org.load_actor(session, actor_id)
         org.require_role(actor, "clerk", "supervisor")
-        _check_directive(session, data)
+        _check_directive(session, data, at.astimezone(db.settings.tz).date())
         directive = Directive(
             number=data.number.strip(),
             issued_year=data.issued_on.year,
@@ -125,7 +125,7 @@ def assign_directive(
         actor = org.load_actor(session, actor_id)
         item, directive = directive_of_work_item(session, db, actor, work_item_id, "assign")
         if tasks is not None:
-            _check_tasks(session, tasks, directive.issued_on)
+            _check_tasks(session, tasks, directive.issued_on, at.astimezone(db.settings.tz).date())
             _replace_tasks(session, directive, tasks)
         payload = _assign_all(session, db, directive, at)
         directive.status = "in_progress"
@@ -191,7 +191,7 @@ def cancel_directive(
     db.command(run)
 
 
-def _check_directive(session: Session, data: DirectiveInput) -> None:
+def _check_directive(session: Session, data: DirectiveInput, local_today: date) -> None:
     problems: dict[str, Message] = {}
     if not data.number.strip():
         problems["number"] = N_("required")
@@ -218,35 +218,51 @@ def _check_directive(session: Session, data: DirectiveInput) -> None:
         )
     if problems:
         raise InvalidInput(problems)
-    _check_tasks(session, data.tasks, data.issued_on)
+    _check_tasks(session, data.tasks, data.issued_on, local_today)
 
 
-def _check_tasks(session: Session, tasks: Sequence[TaskInput], issued_on: date) -> None:
+def _check_tasks(
+    session: Session, tasks: Sequence[TaskInput], issued_on: date, local_today: date
+) -> None:
     if not tasks:
         raise InvalidInput({"tasks": N_("a directive needs at least one task")})
     known = set(session.scalars(select(Unit.code).where(Unit.active.is_(True))))
     problems: dict[str, Message] = {}
     for number, task in enumerate(tasks, start=1):
-        problem = _task_problem(task, known, issued_on)
+        problem = _task_problem(task, known, issued_on, local_today)
         if problem:
             problems[f"tasks[{number}]"] = problem
     if problems:
         raise InvalidInput(problems)
 
 
-def _task_problem(task: TaskInput, known: set[str], issued_on: date) -> Message | None:
-    units = list(task.lead_units) + list(task.coordinating_units)
+def _task_problem(
+    task: TaskInput, known: set[str], issued_on: date, local_today: date
+) -> Message | None:
     if not task.content.strip():
         return N_("the task text is required")
     if not task.lead_units:
         return N_("name at least one lead unit")
+    return _units_problem(task, known) or _deadline_problem(task, issued_on, local_today)
+
+
+def _units_problem(task: TaskInput, known: set[str]) -> Message | None:
+    units = list(task.lead_units) + list(task.coordinating_units)
     unknown = sorted(set(units) - known)
     if unknown:
         return N_("unknown units: %(units)s", units=", ".join(unknown))
     if len(set(units)) != len(units):
         return N_("a unit appears twice (a unit is either lead or coordinating, once)")
+    return None
+
+
+def _deadline_problem(task: TaskInput, issued_on: date, local_today: date) -> Message | None:
     if task.due_at is not None and (task.due_at.tzinfo is None or task.due_on is None):
         return N_("a precise deadline needs its time zone and its date")
+    if task.due_at is not None and task.due_at <= utcnow():
+        return N_("the deadline is already past")
+    if task.due_at is None and task.due_on is not None and task.due_on < local_today:
+        return N_("the deadline is already past")
     if task.due_on is not None and task.due_on < issued_on:
         return N_("the due date is before the directive's issue date")
     if task.due_on is not None and task.due_on > issued_on + MAX_TERM:

@@ -226,3 +226,23 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime]
+
+
+class ExtensionRequest(Base):
+    """A unit's request for more time (đề nghị gia hạn) and the leader's decision on it."""
+
+    __tablename__ = "extension_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    directive_id: Mapped[int] = mapped_column(ForeignKey("directive.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    requested_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    current_due_at: Mapped[datetime]
+    proposed_due_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None]
+    granted_due_on: Mapped[date | None] = mapped_column(Date)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")

@@ -48,13 +48,15 @@ class MailJob:
     params: dict[str, Any]
 
 
-def _recipients(session: Session, assignment: Assignment, supervisors: bool) -> list[User]:
-    heads = select(User).where(
+def _recipients(
+    session: Session, assignment: Assignment, supervisors: bool, heads: bool = True
+) -> list[User]:
+    unit = select(User).where(
         User.unit_id == assignment.unit_id,
         User.active.is_(True),
         or_(User.roles_text.contains("unit_head"), User.id == assignment.assignee_id),
     )
-    people = list(session.scalars(heads))
+    people = list(session.scalars(unit)) if heads else []
     if supervisors:
         people += list(
             session.scalars(
@@ -73,6 +75,7 @@ def notify_assignment(
     at: datetime,
     params: dict[str, Any] | None = None,
     supervisors: bool = False,
+    heads: bool = True,
 ) -> None:
     """Tell the unit's heads (and the leaders, for escalations) once per event."""
     directive = session.get(Directive, assignment.directive_id)
@@ -97,7 +100,7 @@ def notify_assignment(
             "mail_attempts": 0,
             "mail_error": "",
         }
-        for person in _recipients(session, assignment, supervisors)
+        for person in _recipients(session, assignment, supervisors, heads)
     ]
     _insert_ignoring_duplicates(session, rows)
 

@@ -52,6 +52,8 @@ class AssignmentView:
     attempt: int
     reports: tuple[ReportView, ...]
     open_steps: tuple[str, ...]
+    original_due_at: datetime | None = None
+    timeliness_original: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,12 @@ def _assignment_view(
         attempt=a.attempt,
         reports=tuple(reports.get(a.id, [])),
         open_steps=tuple(steps.get(str(a.id), [])),
+        original_due_at=a.original_due_at,
+        timeliness_original=(
+            "draft"
+            if a.state == "draft"
+            else timeliness(a.original_due_at, a.completed_at, at, soon)
+        ),
     )
 
 

@@ -19,6 +19,7 @@ class Settings:
     upload_dir: Path = Path("instance/uploads")
     max_upload_bytes: int = 20 * 1024 * 1024
     mail_enabled: bool = False
+    late_extension_requests: bool = False
 
     @property
     def tz(self) -> ZoneInfo:

@@ -295,3 +295,49 @@ def test_cancel_removes_work_items_and_timers(sessions, processes) -> None:
         assert processes.instance_status(session, instance) == "cancelled"
         assert session.query(WorkItem).count() == 0
         assert session.get(ProcessInstance, instance).next_timer_at is None
+
+
+def test_retime_moves_both_timers_of_one_assignment_and_keeps_the_task(sessions, processes):
+    now = datetime.now(UTC)
+    past, soon = now - timedelta(minutes=1), now + timedelta(hours=1)
+    instance = start_assigned(
+        sessions,
+        processes,
+        [
+            assignment(1, "KHTC", due_at=soon, remind_at=past),
+            assignment(2, "VP", due_at=soon, remind_at=past),
+        ],
+    )
+    before = ready(sessions, processes, instance)
+    later, remind = now + timedelta(hours=5), now + timedelta(hours=4)
+    with sessions() as session:
+        result = processes.retime(
+            session, instance, "1", {"due_at": later.isoformat(), "remind_at": remind.isoformat()}
+        )
+        session.commit()
+    assert result.fired_timers == ()
+    after = ready(sessions, processes, instance)
+    assert after[("execute", "KHTC")].id == before[("execute", "KHTC")].id
+    assert after[("execute", "KHTC")].due_at == later
+    assert after[("execute", "VP")].due_at == soon
+    with sessions() as session:
+        timers = {
+            (t.ref, t.properties["notify"]): t.due_at
+            for t in processes.waiting_timers(session, instance)
+            if t.due_at.year < 9999
+        }
+    assert timers == {("1", "reminder"): remind, ("1", "overdue"): later, ("2", "overdue"): soon}
+    with sessions() as session, pytest.raises(TaskNotFound):
+        processes.retime(session, instance, "99", {"due_at": later.isoformat()})
+    go = lambda name, unit, data: complete(  # noqa: E731 - a local shorthand reads better here
+        sessions, processes, instance, ready(sessions, processes, instance)[(name, unit)].id, data
+    )
+    for unit in ("KHTC", "VP"):
+        go("execute", unit, {})
+        go("report", unit, {"report_text": "x"})
+    go("accept", None, {"accepted": True})
+    result = go("accept", None, {"accepted": True})
+    assert result.status == "completed"
+    with sessions() as session:
+        results = processes.instance_data(session, instance)["results"]
+    assert sorted(r["assignment_id"] for r in results) == [1, 2]

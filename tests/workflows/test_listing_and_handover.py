@@ -43,6 +43,7 @@ def three(db: Database, users, today: date) -> dict[str, int]:
             small_directive(today - timedelta(days=400), "3/CT-UBND"),
             issuer="Ủy ban nhân dân tỉnh Lạng Sơn",
             title="Chỉ thị về công tác phòng cháy",
+            tasks=small_directive(today).tasks,
         ),
     )
     return {"tet": tet, "small": small, "old": old}
