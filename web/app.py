@@ -15,7 +15,7 @@ from web.auth import bp as auth_bp
 from web.auth import load_user
 from web.config import Config, load_config
 from web.extensions import babel, csrf, limiter, login_manager
-from web.pages import admin, directives, errors, files, inbox, notices, work
+from web.pages import admin, directives, errors, extensions, files, inbox, notices, work
 from workflows.db import Database
 from workflows.settings import Settings
 
@@ -104,6 +104,7 @@ def _register(app: Flask) -> None:
         admin.bp,
         i18n.bp,
         notices.bp,
+        extensions.bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)

@@ -32,7 +32,11 @@ def day(value: date | datetime | None) -> str:
 
 def iso_day(value: str | None) -> str:
     """dd/mm/yyyy of an ISO instant kept in stored data."""
-    return day(datetime.fromisoformat(value)) if value else "—"
+    if not value:
+        return "—"
+    return (
+        day(date.fromisoformat(value)) if "T" not in value else day(datetime.fromisoformat(value))
+    )
 
 
 def moment(value: datetime | None) -> str:
@@ -66,4 +70,5 @@ def register(app: Flask) -> None:
         BADGE=BADGE,
         get_locale=get_locale,
         FIELD_LABELS=i18n.FIELD_LABELS,
+        NOTICE_LABELS=i18n.NOTICE_LABELS,
     )

@@ -138,3 +138,18 @@ class UnitForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = HiddenField(validators=[DataRequired()])
     back = HiddenField()
+
+
+class ExtensionRequestForm(FlaskForm):
+    proposed_due_on = DateField(_l("Proposed deadline"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
+
+
+class ExtensionDecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=options([("grant", _l("Grant")), ("refuse", _l("Refuse"))]),
+        validators=[InputRequired()],
+    )
+    due_on = DateField(_l("Granted deadline"), validators=[Optional()])
+    reason = TextAreaField(_l("Comment / reason"), validators=[Optional(), Length(max=5000)])

@@ -62,6 +62,18 @@ EVENT_LABELS = {
     "assignment_handed_over": _l("Handed over"),
     "timer_reminder": _l("Reminder"),
     "timer_overdue": _l("Overdue"),
+    "extension_requested": _l("Extension requested"),
+    "extension_granted": _l("Extension granted"),
+    "extension_refused": _l("Extension refused"),
+}
+NOTICE_LABELS = {
+    "assigned": _l("New task"),
+    "reminder": _l("Reminder"),
+    "overdue": _l("Overdue"),
+    "returned": _l("Report returned"),
+    "extension_requested": _l("Extension requested"),
+    "extension_granted": _l("Extension granted"),
+    "extension_refused": _l("Extension refused"),
 }
 
 

@@ -67,7 +67,7 @@ def directive_body(issued_on: date, number: str = "5/CT-UBND", **changes: Any) -
                 "content": "Xây dựng kế hoạch",
                 "lead_units": ["QLKH"],
                 "coordinating_units": ["VP"],
-                "due_on": (issued_on + timedelta(days=30)).isoformat(),
+                "due_on": (max(issued_on, date.today()) + timedelta(days=30)).isoformat(),
             },
             {"content": "Báo cáo định kỳ", "lead_units": ["QLCN"], "reporting": "quarterly"},
         ],

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from tests.helpers import item_of
 from tests.web.helpers import csrf_token
-from workflows import directives, queries
+from workflows import directives, extensions, queries
 from workflows.attachments import Upload
 from workflows.db import Database
 from workflows.directives import DirectiveInput, TaskInput
@@ -63,6 +63,7 @@ class World:
     attachment_id: int
     user_id: int
     unit_id: int
+    extension_id: int
 
 
 @pytest.fixture
@@ -82,6 +83,13 @@ def world(db: Database, users: dict[str, int], today: date) -> World:
     directives.assign_directive(db, users["giamdoc"], assign.work_item_id)
     execute = item_of(db, users["cv.khtc"], "execute")
     detail = queries.directive_detail(db, users["giamdoc"], directive_id)
+    extension_id = extensions.request_extension(
+        db,
+        users["truong.khtc"],
+        execute.assignment_id or 0,
+        "cần thêm thời gian",
+        today + timedelta(days=30),
+    )
     return World(
         directive_id,
         execute.work_item_id,
@@ -89,6 +97,7 @@ def world(db: Database, users: dict[str, int], today: date) -> World:
         detail.attachments[0].id,
         users["cv.vp"],
         2,
+        extension_id,
     )
 
 
@@ -137,6 +146,26 @@ def cases(w: World) -> list[Case]:
             f"/assignments/{a}/hand-over",
             frozenset({"unit_head"}),
             data={"assignee": "", "back": "/inbox"},
+        ),
+        Case(
+            "POST",
+            "/assignments/<int:assignment_id>/extension",
+            f"/assignments/{a}/extension",
+            frozenset({"unit_head"}),
+            data={"reason": "x", "proposed_due_on": "2000-01-01"},
+        ),
+        Case(
+            "GET",
+            "/extensions/<int:request_id>",
+            f"/extensions/{w.extension_id}",
+            frozenset({"supervisor"}),
+        ),
+        Case(
+            "POST",
+            "/extensions/<int:request_id>",
+            f"/extensions/{w.extension_id}",
+            frozenset({"supervisor"}),
+            data={"decision": "refuse", "reason": ""},
         ),
         Case("GET", "/files/<int:attachment_id>", f"/files/{w.attachment_id}", SEES_DIRECTIVE),
         Case("GET", "/admin/users", "/admin/users", admin_only),

@@ -181,3 +181,37 @@ def test_only_one_scheduler_is_active_and_another_takes_over(db: Database) -> No
     assert leases.holder_of(db, LEASE)[0] == "second"
     first.watch()
     assert first.active is False
+
+
+def test_an_extension_moves_the_reminder_and_the_escalation(mail_app, smtp, users) -> None:
+    from workflows import extensions, queries
+    from workflows.models import Directive
+
+    db: Database = mail_app.extensions["dondoc.db"]
+    scheduler = DeadlineScheduler(db, lease_seconds=5, sweep_seconds=60)
+    scheduler.start()
+    try:
+        due_at = _assign_due_in(db, users, 3)
+        with db.reading() as session:
+            directive_id, instance = session.execute(
+                select(Directive.id, Directive.process_instance_id)
+            ).one()
+        khtc = queries.directive_detail(db, users["giamdoc"], directive_id).tasks[0].assignments[0]
+        new_day = due_at.astimezone(db.settings.tz).date() + timedelta(days=20)
+        request_id = extensions.request_extension(
+            db, users["truong.khtc"], khtc.id, "Chờ số liệu", new_day
+        )
+        extensions.decide_extension(db, users["giamdoc"], request_id, True)
+        time.sleep(4)  # past the old deadline: nothing may fire now
+        assert _notes(db, "overdue") == []
+        with db.reading() as session:
+            timers = {
+                t.properties["notify"]: t.due_at
+                for t in db.processes.waiting_timers(session, instance)
+                if t.due_at.year < 9999
+            }
+        assert timers["overdue"] > due_at + timedelta(days=19)
+        assert timers["reminder"] > due_at + timedelta(days=10)
+        assert len(_notes(db, "reminder")) == 1  # the first reminder, before the extension
+    finally:
+        scheduler.stop()

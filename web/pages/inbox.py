@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from web import context
+from workflows import extensions
 from workflows import inbox as inboxes
 
 bp = Blueprint("inbox", __name__)
@@ -36,6 +37,15 @@ def index() -> str:
         sort=sort,
         overdue_only=overdue,
     )
+    pending = []
+    if context.me().has("supervisor"):
+        pending = extensions.extension_requests(context.db(), context.my_id(), pending_only=True)
     return render_template(
-        "inbox.html", page=result, step=step, sort=sort, overdue=overdue, steps=STEPS
+        "inbox.html",
+        page=result,
+        step=step,
+        sort=sort,
+        overdue=overdue,
+        steps=STEPS,
+        pending_extensions=pending,
     )

@@ -13,7 +13,15 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from web import context
-from web.forms import AssignForm, DecisionForm, HandOverForm, NoteForm, ReportForm, options
+from web.forms import (
+    AssignForm,
+    DecisionForm,
+    ExtensionRequestForm,
+    HandOverForm,
+    NoteForm,
+    ReportForm,
+    options,
+)
 from web.messages import problems_of
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
 from web.safety import safe_next
@@ -140,8 +148,16 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
                 return redirect(url_for("inbox.index"))
     members = _members(page)
     status = 422 if request.method == "POST" else 200
+    may_extend = (
+        page.assignment is not None
+        and page.assignment.due_at is not None
+        and page.assignment.unit_code == context.me().info.unit_code
+        and context.me().has("unit_head")
+        and page.step in ("execute", "report", "contribute")
+    )
     return render_template(
         f"work/{page.step}.html",
+        extension=ExtensionRequestForm() if may_extend else None,
         page=page,
         form=form,
         problems=problems,
