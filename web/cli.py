@@ -163,6 +163,8 @@ def _deadline_scheduler(app: Flask) -> DeadlineScheduler:
         lease_seconds=config.lease_seconds,
         sweep_seconds=config.timer_poll_seconds,
         mail=mail,
+        digest_hour=config.digest_hour,
+        timezone=config.timezone,
     )
 
 

@@ -17,6 +17,7 @@ This is the only module that reads the environment.
 - DONDOC_MAIL_FROM (default dondoc@localhost): sender of notification mails
 - DONDOC_BASE_URL (default http://127.0.0.1:5000): where links in mails point
 - DONDOC_LEASE_SECONDS (default 30): how long a silent scheduler keeps the lease
+- DONDOC_DIGEST_HOUR (default 7): local hour of the daily digest of due and overdue steps
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Config:
     mail_from: str = "dondoc@localhost"
     base_url: str = "http://127.0.0.1:5000"
     lease_seconds: int = 30
+    digest_hour: int = 7
 
     def domain_settings(self) -> Settings:
         """The part of the configuration the domain rules read."""
@@ -137,5 +139,6 @@ def load_config(
         mail_from=values.get("MAIL_FROM", "dondoc@localhost"),
         base_url=values.get("BASE_URL", "http://127.0.0.1:5000"),
         lease_seconds=_int(values, "LEASE_SECONDS", 30, 2, 3600),
+        digest_hour=_int(values, "DIGEST_HOUR", 7, 0, 23),
     )
     return replace(config, **dict(overrides or {}))

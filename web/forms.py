@@ -153,3 +153,18 @@ class ExtensionDecisionForm(FlaskForm):
     )
     due_on = DateField(_l("Granted deadline"), validators=[Optional()])
     reason = TextAreaField(_l("Comment / reason"), validators=[Optional(), Length(max=5000)])
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[InputRequired()])
+    kind = SelectField(
+        _l("Declare it"),
+        choices=options(
+            [
+                ("off", _l("a day off")),
+                ("work", _l("a make-up working day")),
+                ("clear", _l("as usual (remove the declaration)")),
+            ]
+        ),
+    )
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=255)])

@@ -67,6 +67,7 @@ EVENT_LABELS = {
     "extension_refused": _l("Extension refused"),
 }
 NOTICE_LABELS = {
+    "digest": _l("Daily digest"),
     "assigned": _l("New task"),
     "reminder": _l("Reminder"),
     "overdue": _l("Overdue"),

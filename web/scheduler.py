@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from workflows import deadlines, leases, notifications
+from workflows import deadlines, digest, leases, notifications
 from workflows.db import Database
 from workflows.notifications import MailJob
 
@@ -37,6 +37,8 @@ class DeadlineScheduler:
         sweep_seconds: float = 30,
         mail: Callable[[MailJob], None] | None = None,
         holder: str | None = None,
+        digest_hour: int | None = None,
+        timezone: str = "Asia/Ho_Chi_Minh",
     ) -> None:
         self.db, self.mail = db, mail
         self.lease_seconds, self.sweep_seconds = lease_seconds, sweep_seconds
@@ -44,7 +46,9 @@ class DeadlineScheduler:
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self._wake_at: datetime | None = None
         self._lock = threading.Lock()
+        self._firing = False
         self.active = False
+        self.digest_hour, self.timezone = digest_hour, timezone
 
     def start(self) -> None:
         """Start the jobs; the first sweep runs at once to catch up after downtime."""
@@ -70,6 +74,17 @@ class DeadlineScheduler:
         )
         if self.mail is not None:
             add(self.send_mail, "interval", seconds=5, id="mail", max_instances=1, coalesce=True)
+        if self.digest_hour is not None:
+            add(
+                self.digest,
+                "cron",
+                hour=self.digest_hour,
+                timezone=self.timezone,
+                id="digest",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=6 * 3600,
+            )
         self.scheduler.start()
 
     def stop(self) -> None:
@@ -98,22 +113,36 @@ class DeadlineScheduler:
     def wake_at(self, when: datetime) -> None:
         """Move the wake-up earlier (never later: the sweep and the watch catch up)."""
         with self._lock:
+            if self._firing:  # the running fire looks for the next timer when it is done
+                return
             if self._wake_at is not None and self._wake_at <= when:
                 return
             self._wake_at = when
             run_at = max(when, datetime.now(UTC)) + timedelta(milliseconds=20)
             self.scheduler.add_job(
-                self.fire, "date", run_date=run_at, id=WAKE_UP, replace_existing=True
+                self.fire,
+                "date",
+                run_date=run_at,
+                id=WAKE_UP,
+                replace_existing=True,
+                misfire_grace_time=None,
             )
 
     def fire(self) -> None:
-        """Fire every timer that is due."""
+        """Fire every timer that is due, then set the wake-up for the next one."""
         with self._lock:
-            self._wake_at = None
-        if self.active:
-            fired = deadlines.fire_due_timers(self.db)
-            if fired:
-                log.info("fired %d timer(s)", fired)
+            self._wake_at, self._firing = None, True
+        try:
+            if self.active:
+                fired = deadlines.fire_due_timers(self.db)
+                if fired:
+                    log.info("fired %d timer(s)", fired)
+        finally:
+            with self._lock:
+                self._firing = False
+        earliest = deadlines.next_timer_at(self.db) if self.active else None
+        if earliest is not None:
+            self.wake_at(earliest)
 
     def sweep(self) -> None:
         """The safety net: fire whatever is due, and settle mails stuck mid-send."""
@@ -121,6 +150,11 @@ class DeadlineScheduler:
             return
         deadlines.fire_due_timers(self.db)
         notifications.give_up_stale_sends(self.db, datetime.now(UTC) - timedelta(minutes=10))
+
+    def digest(self) -> None:
+        """Today's digest for everyone with overdue or nearly due steps (once a day)."""
+        if self._hold():
+            digest.create_digests(self.db)
 
     def send_mail(self) -> None:
         """Mail the notifications that are due."""

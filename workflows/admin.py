@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from workflows import org
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound
 from workflows.messages import N_
-from workflows.models import ROLES, Unit, User
+from workflows.models import ROLES, CalendarDay, Unit, User
 
 LANGUAGES = ("vi", "en")
 
@@ -214,3 +215,44 @@ def unit_members(db: Database, actor_id: int) -> list[UserRow]:
             )
             for u in users
         ]
+
+
+@dataclass(frozen=True)
+class CalendarDayRow:
+    """A day an administrator declared off or working."""
+
+    day: date
+    working: bool
+    note: str
+
+
+def calendar_days(db: Database) -> list[CalendarDayRow]:
+    """The declared days, in date order."""
+    with db.reading() as session:
+        return [
+            CalendarDayRow(r.day, r.working, r.note)
+            for r in session.scalars(select(CalendarDay).order_by(CalendarDay.day))
+        ]
+
+
+def set_calendar_day(
+    db: Database, actor_id: int, day: date, working: bool | None, note: str = ""
+) -> None:
+    """Declare a day off or a make-up working day (admin); None removes the declaration.
+
+    Deadlines computed from now on follow it; deadlines already given keep their instant.
+    """
+
+    def run(session: Session) -> None:
+        _admin(session, actor_id)
+        row = session.get(CalendarDay, day)
+        if working is None:
+            if row is not None:
+                session.delete(row)
+            return
+        if row is None:
+            session.add(CalendarDay(day=day, working=working, note=note.strip()[:255]))
+        else:
+            row.working, row.note = working, note.strip()[:255]
+
+    db.command(run)

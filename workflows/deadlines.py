@@ -13,16 +13,17 @@ from workflows.calendar import WorkCalendar
 from workflows.db import Database
 from workflows.engine_calls import apply_step_result, engine_errors
 from workflows.errors import DirectiveNotActive
-from workflows.models import Directive
+from workflows.models import CalendarDay, Directive
 
 
 def work_calendar(session: Session) -> WorkCalendar:
-    """The working-day calendar: weekends and Vietnamese public holidays.
-
-    Days off and make-up working days that an administrator adds are not stored yet; they will
-    be read here, so every deadline computation already goes through this one place.
-    """
-    return WorkCalendar()
+    """The working-day calendar: weekends, Vietnamese public holidays, and the days off and
+    make-up working days an administrator declared."""
+    rows = session.execute(select(CalendarDay.day, CalendarDay.working)).all()
+    return WorkCalendar(
+        days_off=frozenset(day for day, working in rows if not working),
+        working_days=frozenset(day for day, working in rows if working),
+    )
 
 
 def deadline_and_reminder(

@@ -246,3 +246,13 @@ class ExtensionRequest(Base):
     decided_at: Mapped[datetime | None]
     granted_due_on: Mapped[date | None] = mapped_column(Date)
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class CalendarDay(Base):
+    """A day an administrator declared off (nghỉ bù) or working (làm bù) against the default."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(255), default="")

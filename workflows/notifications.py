@@ -102,10 +102,11 @@ def notify_assignment(
         }
         for person in _recipients(session, assignment, supervisors, heads)
     ]
-    _insert_ignoring_duplicates(session, rows)
+    insert_notices(session, rows)
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert notification rows; a row whose key exists already is skipped (idempotency)."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name

@@ -180,6 +180,8 @@ def cases(w: World) -> list[Case]:
             data={"full_name": ""},
         ),
         Case("GET", "/admin/units", "/admin/units", admin_only),
+        Case("GET", "/admin/calendar", "/admin/calendar", admin_only),
+        Case("POST", "/admin/calendar", "/admin/calendar", admin_only, data={}),
         Case("GET", "/admin/units/new", "/admin/units/new", admin_only),
         Case("POST", "/admin/units/new", "/admin/units/new", admin_only, data={}),
         Case("GET", "/admin/units/<int:unit_id>", f"/admin/units/{w.unit_id}", admin_only),

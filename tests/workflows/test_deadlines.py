@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from tests.helpers import item_of
@@ -12,6 +13,7 @@ from tests.workflows.conftest import small_directive
 from workflows import deadlines, directives, queries, steps
 from workflows.db import Database
 from workflows.directives import TaskInput
+from workflows.errors import RoleRequired
 from workflows.models import Event
 from workflows.settings import Settings
 
@@ -74,3 +76,55 @@ def test_each_person_sees_and_clears_only_their_own_notices(
     assert notifications.mark_read(db, users["truong.vp"]) == 2
     assert notifications.unread_count(db, users["truong.vp"]) == 0
     assert notifications.list_notifications(db, users["cv.khtc"]) == []  # heads are told
+
+
+def test_the_daily_digest_comes_once_a_day_to_those_with_late_or_near_steps(
+    db: Database, users, today
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from workflows import digest, notifications
+
+    data = replace(
+        small_directive(today),
+        tasks=(
+            TaskInput("Gần hạn", ("KHTC",), (), today + timedelta(days=1)),
+            TaskInput("Còn lâu", ("QLKH",), (), today + timedelta(days=60)),
+        ),
+    )
+    directives.create_directive(db, users["vanthu"], data)
+    directives.assign_directive(
+        db, users["giamdoc"], item_of(db, users["giamdoc"], "assign").work_item_id
+    )
+    morning = datetime.now(UTC)
+    created = digest.create_digests(db, morning)
+    assert created == 2  # the head and the officer of KHTC; QLKH has nothing near
+    assert digest.create_digests(db, morning + timedelta(minutes=5)) == 2  # skipped by key
+    kinds = [n.kind for n in notifications.list_notifications(db, users["cv.khtc"])]
+    assert kinds.count("digest") == 1
+    assert [n.kind for n in notifications.list_notifications(db, users["truong.qlkh"])].count(
+        "digest"
+    ) == 0
+
+
+def test_a_declared_day_off_moves_the_deadlines_given_from_then_on(
+    db: Database, users, today
+) -> None:
+    from datetime import timedelta
+
+    from workflows import admin, queries
+
+    due = today + timedelta(days=14)
+    while due.weekday() >= 5:
+        due += timedelta(days=1)
+    admin.set_calendar_day(db, users["admin"], due, False, "Nghỉ bù")
+    with pytest.raises(RoleRequired):
+        admin.set_calendar_day(db, users["giamdoc"], due, False)
+    data = replace(small_directive(today), tasks=(TaskInput("Việc", ("KHTC",), (), due),))
+    directive_id = directives.create_directive(db, users["vanthu"], data)
+    directives.assign_directive(
+        db, users["giamdoc"], item_of(db, users["giamdoc"], "assign").work_item_id
+    )
+    (khtc,) = queries.directive_detail(db, users["giamdoc"], directive_id).tasks[0].assignments
+    assert khtc.due_at.astimezone(db.settings.tz).date() > due + timedelta(days=1)
+    assert [d.day for d in admin.calendar_days(db)] == [due]

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from web import context
-from web.forms import UnitForm, UserForm
+from web.forms import CalendarDayForm, UnitForm, UserForm
 from web.messages import problems_of
 from workflows import admin
 from workflows.errors import InvalidInput
@@ -153,4 +153,20 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
     status = 422 if request.method == "POST" else 200
     return render_template(
         "admin/unit.html", form=form, existing=existing, problems=problems
+    ), status
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar() -> Response | str | tuple[str, int]:
+    form = CalendarDayForm()
+    if form.validate_on_submit() and form.day.data is not None:
+        working = {"off": False, "work": True}.get(form.kind.data or "")
+        admin.set_calendar_day(
+            context.db(), context.my_id(), form.day.data, working, form.note.data or ""
+        )
+        flash(_("Calendar saved."), "success")
+        return redirect(url_for("admin.calendar"))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/calendar.html", form=form, rows=admin.calendar_days(context.db())
     ), status
