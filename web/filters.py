@@ -71,4 +71,5 @@ def register(app: Flask) -> None:
         get_locale=get_locale,
         FIELD_LABELS=i18n.FIELD_LABELS,
         NOTICE_LABELS=i18n.NOTICE_LABELS,
+        REPORTING_LABELS=i18n.REPORTING_LABELS,
     )

@@ -62,6 +62,14 @@ class TaskForm(Form):
         _l("Coordinating units"), choices=[], validate_choice=False
     )
     due_on = DateField(_l("Deadline"), validators=[Optional()])
+    reporting = SelectField(
+        _l("Reporting"),
+        choices=options(
+            [("once", _l("once")), ("monthly", _l("monthly")), ("quarterly", _l("quarterly"))]
+        ),
+        default="once",
+    )
+    reporting_until = DateField(_l("Report until"), validators=[Optional()])
 
 
 class DirectiveForm(FlaskForm):

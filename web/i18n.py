@@ -46,6 +46,7 @@ STATUS_LABELS = {
     "completed": _l("Completed"),
     "cancelled": _l("Cancelled"),
 }
+REPORTING_LABELS = {"once": _l("once"), "monthly": _l("monthly"), "quarterly": _l("quarterly")}
 ROLE_LABELS = {"lead": _l("Lead"), "coordinating": _l("Coordinating")}
 EVENT_LABELS = {
     "directive_created": _l("Directive entered"),

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows.calendar import WorkCalendar
+from workflows.calendar import WorkCalendar, reporting_windows
 from workflows.db import Database
 from workflows.engine_calls import apply_step_result, engine_errors
 from workflows.errors import DirectiveNotActive
-from workflows.models import CalendarDay, Directive
+from workflows.models import CalendarDay, Directive, Task
 
 
 def work_calendar(session: Session) -> WorkCalendar:
@@ -45,6 +45,27 @@ def deadline_and_reminder(
     reminder_day = calendar.reminder_day(due_on, reminder_days)
     reminder = datetime.combine(reminder_day, time.min, tzinfo=tz).astimezone(UTC)
     return deadline.astimezone(UTC), min(reminder, deadline.astimezone(UTC))
+
+
+def report_periods(
+    calendar: WorkCalendar, task: Task, today: date, tz: ZoneInfo, reminder_days: int
+) -> list[tuple[datetime, datetime]]:
+    """(deadline, reminder) of every reporting period of a periodic task (NĐ 09/2019 windows)."""
+    if task.reporting_until is None:
+        return []
+    if task.reporting == "monthly":
+        windows = reporting_windows("monthly", today, task.reporting_until, calendar)
+    elif task.reporting == "quarterly":
+        windows = reporting_windows("quarterly", today, task.reporting_until, calendar)
+    else:
+        return []
+    periods = []
+    for window in windows:
+        deadline, reminder = deadline_and_reminder(calendar, window.due_on, None, tz, reminder_days)
+        assert deadline is not None
+        assert reminder is not None
+        periods.append((deadline, reminder))
+    return periods
 
 
 def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 500) -> int:

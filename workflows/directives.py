@@ -38,6 +38,7 @@ class TaskInput:
     due_on: date | None = None
     reporting: str = "once"
     due_at: datetime | None = None  # a precise deadline (e.g. 17:00), when the text gives one
+    reporting_until: date | None = None  # the last period a periodic report covers
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,12 @@ def _deadline_problem(task: TaskInput, issued_on: date, local_today: date) -> Me
         return N_("the due date is more than ten years after the issue date")
     if task.reporting not in REPORTING_KINDS:
         return N_("unknown reporting duty")
+    if task.reporting != "once" and (
+        task.reporting_until is None
+        or task.reporting_until <= local_today
+        or task.reporting_until > issued_on + MAX_TERM
+    ):
+        return N_("periodic reporting needs an end date in the coming ten years")
     return None
 
 
@@ -282,6 +289,7 @@ def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInp
             due_on=data.due_on,
             due_at=data.due_at,
             reporting=data.reporting,
+            reporting_until=data.reporting_until if data.reporting != "once" else None,
         )
         session.add(task)
         session.flush()
@@ -325,11 +333,21 @@ def _assign_all(
     ).all()
     payload = []
     calendar = deadlines.work_calendar(session)
+    today = at.astimezone(tz).date()
     for assignment, task in rows:
-        due_at, remind_at = deadlines.deadline_and_reminder(
-            calendar, task.due_on, task.due_at, tz, db.settings.reminder_days
-        )
+        periods = []
+        if assignment.role == "lead":
+            periods = deadlines.report_periods(calendar, task, today, tz, db.settings.reminder_days)
+        due_at: datetime | None
+        remind_at: datetime | None
+        if periods:
+            due_at, remind_at = periods[0]
+        else:
+            due_at, remind_at = deadlines.deadline_and_reminder(
+                calendar, task.due_on, task.due_at, tz, db.settings.reminder_days
+            )
         assignment.state, assignment.due_at, assignment.original_due_at = "assigned", due_at, due_at
+        assignment.cycle, assignment.cycles = 0, [due.isoformat() for due, _ in periods]
         payload.append(
             {
                 "assignment_id": assignment.id,
@@ -337,8 +355,14 @@ def _assign_all(
                 "role": assignment.role,
                 "lead_unit": assignment.lead_unit_code,
                 "task_no": task.number,
-                "due_at": due_at.astimezone(UTC).isoformat() if due_at else None,
-                "remind_at": remind_at.astimezone(UTC).isoformat() if remind_at else None,
+                "due_at": _iso(due_at),
+                "remind_at": _iso(remind_at),
+                "cycle": 0,
+                "cycles": [{"due_at": _iso(d), "remind_at": _iso(r)} for d, r in periods],
             }
         )
     return payload
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None

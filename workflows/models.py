@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import Base, utcnow
@@ -97,6 +97,7 @@ class Task(Base):
     due_on: Mapped[date | None] = mapped_column(Date)
     due_at: Mapped[datetime | None]
     reporting: Mapped[str] = mapped_column(String(16), default="once")
+    reporting_until: Mapped[date | None] = mapped_column(Date)
 
 
 class Assignment(Base):
@@ -120,6 +121,8 @@ class Assignment(Base):
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     original_due_at: Mapped[datetime | None]
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    cycle: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cycles: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime | None]
     reported_at: Mapped[datetime | None]
@@ -136,6 +139,7 @@ class Report(Base):
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     attempt: Mapped[int] = mapped_column(Integer)
+    cycle: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     text: Mapped[str] = mapped_column(Text)
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     submitted_at: Mapped[datetime]

@@ -64,6 +64,8 @@ class TaskView:
     content: str
     due_on: date | None
     assignments: tuple[AssignmentView, ...]
+    reporting: str = "once"
+    reporting_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,8 @@ def _task_views(
                 task.content,
                 task.due_on,
                 tuple(_assignment_view(a, reports, steps, at, tz, soon) for a in mine),
+                task.reporting,
+                task.reporting_until,
             )
         )
     return tuple(views)

@@ -129,6 +129,7 @@ def _submit(step: Step, kind: str, text: str, data_key: str, uploads: Sequence[U
         assignment_id=step.assignment.id,
         kind=kind,
         attempt=step.assignment.attempt,
+        cycle=step.assignment.cycle,
         text=text,
         submitted_by_id=step.actor.id,
         submitted_at=step.at,
@@ -210,7 +211,13 @@ def _decide(step: Step, kind: str, accepted: bool, comment: str) -> None:
     before = step.assignment.state
     report.decision = "accepted" if accepted else "returned"
     report.decided_by_id, report.decided_at, report.comment = step.actor.id, step.at, comment
-    if accepted:
+    if accepted and kind == "report" and step.assignment.cycle + 1 < len(step.assignment.cycles):
+        step.assignment.cycle += 1  # the next reporting period opens; the process does the same
+        step.assignment.due_at = datetime.fromisoformat(
+            step.assignment.cycles[step.assignment.cycle]
+        )
+        step.assignment.state = "in_progress"
+    elif accepted:
         step.assignment.state, step.assignment.accepted_at = "accepted", step.at
         step.assignment.completed_at = report.submitted_at
     else:

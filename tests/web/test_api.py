@@ -69,7 +69,12 @@ def directive_body(issued_on: date, number: str = "5/CT-UBND", **changes: Any) -
                 "coordinating_units": ["VP"],
                 "due_on": (max(issued_on, date.today()) + timedelta(days=30)).isoformat(),
             },
-            {"content": "Báo cáo định kỳ", "lead_units": ["QLCN"], "reporting": "quarterly"},
+            {
+                "content": "Báo cáo định kỳ",
+                "lead_units": ["QLCN"],
+                "reporting": "quarterly",
+                "reporting_until": (date.today() + timedelta(days=400)).isoformat(),
+            },
         ],
     }
     return body | changes

@@ -37,6 +37,7 @@ def task_inputs(tasks: Sequence[Mapping[str, Any]]) -> tuple[TaskInput, ...]:
             coordinating_units=tuple(task["coordinating_units"]),
             due_on=task["due_on"],
             reporting=task["reporting"],
+            reporting_until=task.get("reporting_until"),
         )
         for task in tasks
     )

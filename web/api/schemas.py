@@ -94,6 +94,7 @@ class TaskInSchema(Schema):
     coordinating_units = fields.List(_text(32), load_default=list, validate=validate.Length(max=50))
     due_on = _day(load_default=None, allow_none=True)
     reporting = fields.String(load_default="once", validate=validate.OneOf(REPORTING_KINDS))
+    reporting_until = _day(load_default=None, allow_none=True)
 
 
 class DirectiveInSchema(Schema):

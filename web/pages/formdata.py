@@ -32,7 +32,17 @@ def task_inputs(entries: Iterable[Any]) -> list[TaskInput]:
         if not content and not leads:
             continue
         coordinating = tuple(entry.coordinating_units.data or ())
-        tasks.append(TaskInput(content, leads, coordinating, entry.due_on.data))
+        reporting = entry.reporting.data or "once"
+        tasks.append(
+            TaskInput(
+                content,
+                leads,
+                coordinating,
+                entry.due_on.data,
+                reporting,
+                reporting_until=entry.reporting_until.data if reporting != "once" else None,
+            )
+        )
     return tasks
 
 

@@ -74,6 +74,8 @@ def _assign_data(page: WorkItemPage) -> dict[str, Any]:
             {
                 "content": task.content,
                 "due_on": task.due_on,
+                "reporting": task.reporting,
+                "reporting_until": task.reporting_until,
                 "lead_units": [a.unit_code for a in task.assignments if a.role == "lead"],
                 "coordinating_units": [
                     a.unit_code for a in task.assignments if a.role == "coordinating"
