@@ -79,6 +79,7 @@ def _settings(config: Config) -> Settings:
         upload_dir=upload_dir,
         max_upload_bytes=config.max_upload_mb * 1024 * 1024,
         mail_enabled=bool(config.smtp_url),
+        late_extension_requests=config.late_extensions,
     )
 
 

@@ -18,6 +18,7 @@ This is the only module that reads the environment.
 - DONDOC_BASE_URL (default http://127.0.0.1:5000): where links in mails point
 - DONDOC_LEASE_SECONDS (default 30): how long a silent scheduler keeps the lease
 - DONDOC_DIGEST_HOUR (default 7): local hour of the daily digest of due and overdue steps
+- DONDOC_LATE_EXTENSIONS (default 0): let units ask for an extension after the deadline
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Config:
     base_url: str = "http://127.0.0.1:5000"
     lease_seconds: int = 30
     digest_hour: int = 7
+    late_extensions: bool = False
 
     def domain_settings(self) -> Settings:
         """The part of the configuration the domain rules read."""
@@ -140,5 +142,6 @@ def load_config(
         base_url=values.get("BASE_URL", "http://127.0.0.1:5000"),
         lease_seconds=_int(values, "LEASE_SECONDS", 30, 2, 3600),
         digest_hour=_int(values, "DIGEST_HOUR", 7, 0, 23),
+        late_extensions=_flag(values, "LATE_EXTENSIONS", False),
     )
     return replace(config, **dict(overrides or {}))

@@ -53,10 +53,11 @@ def report_periods(
     """(deadline, reminder) of every reporting period of a periodic task (NĐ 09/2019 windows)."""
     if task.reporting_until is None:
         return []
+    options = {"cutoff_day": task.report_cutoff_day, "days_after_cutoff": task.report_lag_days}
     if task.reporting == "monthly":
-        windows = reporting_windows("monthly", today, task.reporting_until, calendar)
+        windows = reporting_windows("monthly", today, task.reporting_until, calendar, **options)
     elif task.reporting == "quarterly":
-        windows = reporting_windows("quarterly", today, task.reporting_until, calendar)
+        windows = reporting_windows("quarterly", today, task.reporting_until, calendar, **options)
     else:
         return []
     periods = []

@@ -39,6 +39,8 @@ class TaskInput:
     reporting: str = "once"
     due_at: datetime | None = None  # a precise deadline (e.g. 17:00), when the text gives one
     reporting_until: date | None = None  # the last period a periodic report covers
+    report_cutoff_day: int = 14  # NĐ 09/2019: data up to the 14th ...
+    report_lag_days: int = 1  # ... reported at least one working day later
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,8 @@ def _deadline_problem(task: TaskInput, issued_on: date, local_today: date) -> Me
         or task.reporting_until > issued_on + MAX_TERM
     ):
         return N_("periodic reporting needs an end date in the coming ten years")
+    if not (1 <= task.report_cutoff_day <= 28 and 1 <= task.report_lag_days <= 30):
+        return N_("the data cut-off is a day from 1 to 28, reported 1 to 30 working days later")
     return None
 
 
@@ -290,6 +294,8 @@ def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInp
             due_at=data.due_at,
             reporting=data.reporting,
             reporting_until=data.reporting_until if data.reporting != "once" else None,
+            report_cutoff_day=data.report_cutoff_day,
+            report_lag_days=data.report_lag_days,
         )
         session.add(task)
         session.flush()

@@ -98,6 +98,8 @@ class Task(Base):
     due_at: Mapped[datetime | None]
     reporting: Mapped[str] = mapped_column(String(16), default="once")
     reporting_until: Mapped[date | None] = mapped_column(Date)
+    report_cutoff_day: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    report_lag_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Assignment(Base):

@@ -89,3 +89,24 @@ def test_periodic_reporting_needs_a_future_end_date(
             db, users["vanthu"], replace(small_directive(today), tasks=(task,))
         )
     assert "end date" in caught.value.fields["tasks[1]"]
+
+
+def test_a_task_can_set_its_own_cut_off_and_lag(db: Database, users, today: date) -> None:
+    task = replace(_monthly(today, 2), report_cutoff_day=20, report_lag_days=3)
+    windows = reporting_windows(
+        "monthly", today, task.reporting_until, WorkCalendar(), cutoff_day=20, days_after_cutoff=3
+    )
+    data = replace(small_directive(today), tasks=(task,))
+    directives.create_directive(db, users["vanthu"], data)
+    directives.assign_directive(
+        db, users["giamdoc"], item_of(db, users["giamdoc"], "assign").work_item_id
+    )
+    execute = item_of(db, users["cv.qlcn"], "execute")
+    assert execute.due_at.astimezone(db.settings.tz).date() == windows[0].due_on + timedelta(days=1)
+    assert all(w.cutoff.day == 20 for w in windows)
+    with pytest.raises(InvalidInput):
+        directives.create_directive(
+            db,
+            users["vanthu"],
+            replace(small_directive(today, "2/X"), tasks=(replace(task, report_cutoff_day=31),)),
+        )

@@ -38,6 +38,8 @@ def task_inputs(tasks: Sequence[Mapping[str, Any]]) -> tuple[TaskInput, ...]:
             due_on=task["due_on"],
             reporting=task["reporting"],
             reporting_until=task.get("reporting_until"),
+            report_cutoff_day=task.get("report_cutoff_day", 14),
+            report_lag_days=task.get("report_lag_days", 1),
         )
         for task in tasks
     )

@@ -95,6 +95,8 @@ class TaskInSchema(Schema):
     due_on = _day(load_default=None, allow_none=True)
     reporting = fields.String(load_default="once", validate=validate.OneOf(REPORTING_KINDS))
     reporting_until = _day(load_default=None, allow_none=True)
+    report_cutoff_day = fields.Integer(load_default=14, validate=validate.Range(min=1, max=28))
+    report_lag_days = fields.Integer(load_default=1, validate=validate.Range(min=1, max=30))
 
 
 class DirectiveInSchema(Schema):
