@@ -39,6 +39,7 @@ FORMS: dict[str, type[FlaskForm]] = {
     "accept": DecisionForm,
     "acknowledge": DecisionForm,
 }
+TEMPLATES = {"contribute": "report", "acknowledge": "accept"}  # same page, other wording
 DONE_MESSAGES = {
     "assign": _l("Tasks assigned to the units."),
     "execute": _l("Work started."),
@@ -158,7 +159,7 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
         and page.step in ("execute", "report", "contribute")
     )
     return render_template(
-        f"work/{page.step}.html",
+        f"work/{TEMPLATES.get(page.step, page.step)}.html",
         extension=ExtensionRequestForm() if may_extend else None,
         page=page,
         form=form,
