@@ -83,6 +83,17 @@ def request_extension(
             after={"proposed_due_on": proposed_due_on.isoformat()},
             detail=why,
         )
+        notifications.notify_assignment(
+            session,
+            db,
+            "extension_requested",
+            assignment,
+            str(row.id),
+            at,
+            params={"reason": why, "proposed": proposed_due_on.isoformat()},
+            supervisors=True,
+            heads=False,
+        )
         return row.id
 
     return db.command(run)
