@@ -13,7 +13,7 @@ from web import context
 from web.forms import CancelForm, DirectiveForm
 from web.messages import problems_of
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
-from workflows import admin, directives, queries
+from workflows import admin, directives, extensions, queries
 from workflows.errors import InvalidInput
 from workflows.listing import DirectiveFilter, list_directives
 
@@ -102,7 +102,8 @@ def detail(directive_id: int) -> str:
         "assigning",
         "in_progress",
     )
-    return render_template("directives/detail.html", d=found, may_cancel=may_cancel)
+    asked = extensions.extension_requests(context.db(), context.my_id(), directive_id=directive_id)
+    return render_template("directives/detail.html", d=found, may_cancel=may_cancel, asked=asked)
 
 
 @bp.route("/<int:directive_id>/cancel", methods=["GET", "POST"])

@@ -25,7 +25,7 @@ from web.forms import (
 from web.messages import problems_of
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
 from web.safety import safe_next
-from workflows import admin, directives, steps
+from workflows import admin, directives, extensions, steps
 from workflows.errors import InvalidInput, TaskNoLongerReady
 from workflows.workitems import WorkItemPage, work_item_page
 
@@ -158,8 +158,16 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
         and context.me().has("unit_head")
         and page.step in ("execute", "report", "contribute")
     )
+    asked = [
+        r
+        for r in extensions.extension_requests(
+            context.db(), context.my_id(), directive_id=page.directive.id
+        )
+        if page.assignment is not None and r.assignment_id == page.assignment.id
+    ]
     return render_template(
         f"work/{TEMPLATES.get(page.step, page.step)}.html",
+        asked=asked,
         extension=ExtensionRequestForm() if may_extend else None,
         page=page,
         form=form,
