@@ -170,3 +170,38 @@ def test_uploads_over_the_limit_are_refused(
         assert "quá lớn" in too_much.get_data(as_text=True)
     finally:
         app.extensions["dondoc.db"].dispose()
+
+
+def test_an_extension_request_from_the_step_page_to_the_leaders_decision(
+    client_for, db, users, assigned_small, today
+) -> None:
+    from datetime import timedelta
+
+    execute = item_of(db, users["truong.khtc"], "execute", task_no=1)
+    head = client_for("truong.khtc")
+    page = head.get(f"/work/{execute.work_item_id}").get_data(as_text=True)
+    assert "Gửi đề nghị" in page
+    wanted = (today + timedelta(days=40)).isoformat()
+    response = _post(
+        head,
+        f"/assignments/{execute.assignment_id}/extension",
+        {
+            "proposed_due_on": wanted,
+            "reason": "Chờ số liệu",
+            "back": f"/work/{execute.work_item_id}",
+        },
+    )
+    assert response.status_code == 302
+    page = head.get(f"/work/{execute.work_item_id}").get_data(as_text=True)
+    assert "chờ duyệt" in page
+    assert "Gửi đề nghị" not in page  # one pending request at a time
+    leader = client_for("giamdoc")
+    inbox = leader.get("/inbox").get_data(as_text=True)
+    decide = re.search(r'href="(/extensions/\d+)"', inbox).group(1)
+    refused = _post(leader, decide, {"decision": "refuse", "reason": ""})
+    assert refused.status_code == 422
+    granted = _post(leader, decide, {"decision": "grant", "due_on": wanted, "reason": ""})
+    assert granted.status_code == 302
+    detail = leader.get(f"/directives/{assigned_small}").get_data(as_text=True)
+    assert "đồng ý gia hạn đến" in detail
+    assert "gia hạn từ" in detail
