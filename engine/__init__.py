@@ -27,6 +27,7 @@ from engine.types import (
     StepResult,
     WaitingTimer,
 )
+from engine.validation import ModelRules, check_model
 
 __all__ = [
     "Base",
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidTaskData",
     "ModelInvalid",
     "ModelNotFound",
+    "ModelRules",
     "ModelVersion",
     "ProcessEngine",
     "ProcessError",
@@ -48,6 +50,7 @@ __all__ = [
     "TaskNoLongerReady",
     "TaskNotFound",
     "UTCDateTime",
+    "check_model",
     "WaitingTimer",
     "parse_model",
     "parse_xml_safely",

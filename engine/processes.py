@@ -39,6 +39,7 @@ from engine.types import (
     StepResult,
     WaitingTimer,
 )
+from engine.validation import ModelRules, check_model
 
 
 class ProcessEngine:
@@ -48,8 +49,14 @@ class ProcessEngine:
     that completes a task, writes its own rows and commits once lands entirely or not at all.
     """
 
-    def __init__(self, rules: ProjectionRules | None = None, cache_size: int = 256) -> None:
+    def __init__(
+        self,
+        rules: ProjectionRules | None = None,
+        cache_size: int = 256,
+        model_rules: ModelRules | None = None,
+    ) -> None:
         self.rules = rules or ProjectionRules()
+        self.model_rules = model_rules
         self.specs = SpecCache()
         self.workflows = WorkflowCache(cache_size)
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
@@ -67,7 +74,9 @@ class ProcessEngine:
         comment: str = "",
         publish: bool = False,
     ) -> ModelVersion:
-        """Validate BPMN text and store it as a new immutable version."""
+        """Validate BPMN text (and the app's conventions) and store it as a new version."""
+        if self.model_rules is not None:
+            check_model(xml, self.model_rules)
         return models.save_model(
             session, self.specs, model_key, xml, author=author, comment=comment, publish=publish
         )

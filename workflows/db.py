@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import ConcurrentUpdate, ProcessEngine, ProjectionRules
+from engine import ConcurrentUpdate, ModelRules, ProcessEngine, ProjectionRules
 from workflows.errors import ConcurrencyConflict
 from workflows.messages import N_
 from workflows.settings import Settings
@@ -25,6 +25,10 @@ PROJECTION_RULES = ProjectionRules(
     due_path="assignment.due_at",
 )
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MODEL_RULES = ModelRules(
+    roles=frozenset({"supervisor", "unit", "lead_unit", "clerk", "admin"}),
+    forms=frozenset({"assign", "execute", "report", "accept", "contribute", "acknowledge"}),
+)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -66,7 +70,9 @@ class Database:
         self._writes = sessionmaker(
             self.engine.execution_options(dondoc_writes=True), expire_on_commit=False
         )
-        self.processes = ProcessEngine(PROJECTION_RULES, self.settings.workflow_cache_size)
+        self.processes = ProcessEngine(
+            PROJECTION_RULES, self.settings.workflow_cache_size, MODEL_RULES
+        )
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
