@@ -73,10 +73,15 @@ class ProcessEngine:
         author: str,
         comment: str = "",
         publish: bool = False,
+        rules: ModelRules | None = None,
     ) -> ModelVersion:
-        """Validate BPMN text (and the app's conventions) and store it as a new version."""
-        if self.model_rules is not None:
-            check_model(xml, self.model_rules)
+        """Validate BPMN text (and the app's conventions) and store it as a new version.
+
+        `rules` replaces the engine's default conventions for this save (e.g. forms added since).
+        """
+        rules = rules or self.model_rules
+        if rules is not None:
+            check_model(xml, rules)
         return models.save_model(
             session, self.specs, model_key, xml, author=author, comment=comment, publish=publish
         )
