@@ -164,9 +164,22 @@ class ProcessEngine:
         fired = runtime.advance(workflow, instance_id, self.rules)
         return self._save(session, row, workflow, None, fired, refresh=True)
 
+    def suspend(self, session: Session, instance_id: int) -> None:
+        """Hold a running instance: its tasks cannot be completed and its timers do not fire.
+
+        Timers that come due meanwhile keep their due time and fire once the instance resumes.
+        """
+        self._set_status(session, instance_id, "running", "suspended")
+
+    def resume(self, session: Session, instance_id: int) -> None:
+        """Let a suspended instance run again."""
+        self._set_status(session, instance_id, "suspended", "running")
+
     def cancel(self, session: Session, instance_id: int) -> None:
-        """Cancel an instance: no task stays ready and no timer fires."""
-        row, workflow = self._load_running(session, instance_id)
+        """Cancel a running or suspended instance: no task stays ready and no timer fires."""
+        row, workflow = self._load(session, instance_id, lock=True)
+        if row.status not in ("running", "suspended"):
+            raise InstanceNotRunning(instance_id, row.status)
         workflow.cancel()
         row.status = "cancelled"
         self._save(session, row, workflow, None, [], status="cancelled")
@@ -220,7 +233,7 @@ class ProcessEngine:
         return dict(data)
 
     def instance_status(self, session: Session, instance_id: int) -> str:
-        """Return running, completed or cancelled."""
+        """Return running, suspended, completed or cancelled."""
         row = session.get(ProcessInstance, instance_id)
         if row is None:
             raise InstanceNotFound(f"no process instance {instance_id}")
@@ -257,6 +270,19 @@ class ProcessEngine:
             workflow = self._serializer.deserialize_json(row.state_json)
             workflow.script_engine = self._script_engine
         return row, workflow
+
+    def _set_status(self, session: Session, instance_id: int, expected: str, status: str) -> None:
+        self.lock_instance(session, instance_id)
+        row = session.get(ProcessInstance, instance_id, populate_existing=True)
+        if row is None:
+            raise InstanceNotFound(f"no process instance {instance_id}")
+        if row.status != expected:
+            raise InstanceNotRunning(instance_id, row.status)
+        row.status, row.updated_at = status, utcnow()
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise ConcurrentUpdate(f"process instance {instance_id} was changed meanwhile") from exc
 
     def _load_running(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Any]:
         row, workflow = self._load(session, instance_id, lock=True)

@@ -43,6 +43,7 @@ TIMELINESS_LABELS = {
 STATUS_LABELS = {
     "assigning": _l("Awaiting assignment"),
     "in_progress": _l("In progress"),
+    "suspended": _l("Suspended"),
     "completed": _l("Completed"),
     "cancelled": _l("Cancelled"),
 }
@@ -53,6 +54,9 @@ EVENT_LABELS = {
     "directive_assigned": _l("Tasks assigned"),
     "directive_completed": _l("Directive completed"),
     "directive_cancelled": _l("Directive cancelled"),
+    "directive_suspended": _l("Directive suspended"),
+    "directive_resumed": _l("Directive resumed"),
+    "process_migrated": _l("Moved to a newer process version"),
     "work_started": _l("Work started"),
     "report_submitted": _l("Report submitted"),
     "report_accepted": _l("Report accepted"),

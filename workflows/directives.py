@@ -24,6 +24,7 @@ from workflows.search import fold
 MODEL_KEY = "directive"
 REPORTING_KINDS = ("once", "monthly", "quarterly")
 ACTIVE_STATUSES = ("assigning", "in_progress")
+MAX_REASON_LENGTH = 2_000
 EARLIEST_ISSUE = date(1945, 9, 2)
 MAX_TERM = timedelta(days=3653)
 
@@ -172,7 +173,7 @@ def cancel_directive(
         directive = session.get(Directive, directive_id)
         if directive is None:
             raise NotFound(N_("no directive %(id)s", id=directive_id))
-        if directive.status not in ACTIVE_STATUSES:
+        if directive.status not in (*ACTIVE_STATUSES, "suspended"):
             raise DirectiveNotActive(N_("the directive is no longer active"))
         if directive.process_instance_id is not None:
             with engine_errors():
@@ -192,6 +193,76 @@ def cancel_directive(
         )
 
     db.command(run)
+
+
+def suspend_directive(
+    db: Database, actor_id: int, directive_id: int, reason: str, now: datetime | None = None
+) -> None:
+    """Suspend (tạm dừng) an active directive: no step can be done and no deadline timer fires
+    until it is resumed; its steps leave every inbox meanwhile."""
+    _hold_or_release(db, actor_id, directive_id, reason, now, suspend=True)
+
+
+def resume_directive(
+    db: Database, actor_id: int, directive_id: int, reason: str, now: datetime | None = None
+) -> None:
+    """Resume a suspended directive; timers that came due meanwhile fire at the next sweep."""
+    _hold_or_release(db, actor_id, directive_id, reason, now, suspend=False)
+
+
+def _hold_or_release(
+    db: Database,
+    actor_id: int,
+    directive_id: int,
+    reason: str,
+    now: datetime | None,
+    *,
+    suspend: bool,
+) -> None:
+    at = now or utcnow()
+
+    def run(session: Session) -> None:
+        actor = org.load_actor(session, actor_id)
+        org.require_role(actor, "supervisor", "admin")
+        if not reason.strip():
+            raise InvalidInput({"reason": N_("a reason is required")})
+        if len(reason) > MAX_REASON_LENGTH:
+            raise InvalidInput(
+                {"reason": N_("at most %(count)s characters", count=MAX_REASON_LENGTH)}
+            )
+        directive = session.get(Directive, directive_id)
+        if directive is None:
+            raise NotFound(N_("no directive %(id)s", id=directive_id))
+        expected = ACTIVE_STATUSES if suspend else ("suspended",)
+        if directive.status not in expected or directive.process_instance_id is None:
+            raise DirectiveNotActive(
+                N_("the directive is not active")
+                if suspend
+                else N_("the directive is not suspended")
+            )
+        with engine_errors():
+            if suspend:
+                db.processes.suspend(session, directive.process_instance_id)
+            else:
+                db.processes.resume(session, directive.process_instance_id)
+        before = directive.status
+        directive.status = "suspended" if suspend else _resumed_status(directive)
+        history.record(
+            session,
+            "directive_suspended" if suspend else "directive_resumed",
+            at=at,
+            actor=actor,
+            directive_id=directive.id,
+            before={"status": before},
+            after={"status": directive.status},
+            detail=reason.strip(),
+        )
+
+    db.command(run)
+
+
+def _resumed_status(directive: Directive) -> str:
+    return "in_progress" if directive.assigned_at is not None else "assigning"
 
 
 def _check_directive(session: Session, data: DirectiveInput, local_today: date) -> None:

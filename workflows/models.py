@@ -12,7 +12,7 @@ from engine import Base, utcnow
 
 ROLES = ("unit_staff", "unit_head", "clerk", "supervisor", "admin")
 DIRECTIVE_KINDS = ("chi_thi", "ke_hoach", "cong_van", "thong_bao_ket_luan", "quyet_dinh", "khac")
-DIRECTIVE_STATUSES = ("assigning", "in_progress", "completed", "cancelled")
+DIRECTIVE_STATUSES = ("assigning", "in_progress", "suspended", "completed", "cancelled")
 ASSIGNMENT_STATES = ("draft", "assigned", "in_progress", "reported", "returned", "accepted")
 ASSIGNMENT_ROLES = ("lead", "coordinating")
 
@@ -262,3 +262,16 @@ class CalendarDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     working: Mapped[bool]
     note: Mapped[str] = mapped_column(String(255), default="")
+
+
+class StepForm(Base):
+    """A JSON Schema form that a generic process step shows (bpmn/forms/*.json or the editor)."""
+
+    __tablename__ = "step_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    schema_json: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

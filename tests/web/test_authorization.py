@@ -132,6 +132,19 @@ def cases(w: World) -> list[Case]:
             frozenset({"supervisor", "admin"}),
             data={"reason": ""},
         ),
+        Case(
+            "GET",
+            "/directives/<int:directive_id>/<any(suspend, resume):action>",
+            f"/directives/{d}/suspend",
+            frozenset({"supervisor", "admin"}),
+        ),
+        Case(
+            "POST",
+            "/directives/<int:directive_id>/<any(suspend, resume):action>",
+            f"/directives/{d}/resume",
+            frozenset({"supervisor", "admin"}),
+            data={"reason": "not suspended"},
+        ),
         Case("GET", "/work/<item_id>", f"/work/{item}", SEES_DIRECTIVE),
         Case(
             "POST",

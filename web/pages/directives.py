@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -18,7 +19,7 @@ from workflows.errors import InvalidInput
 from workflows.listing import DirectiveFilter, list_directives
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
-STATUSES = ("assigning", "in_progress", "completed", "cancelled")
+STATUSES = ("assigning", "in_progress", "suspended", "completed", "cancelled")
 
 
 def _date_arg(name: str) -> date | None:
@@ -98,12 +99,19 @@ def _directive_input(form: DirectiveForm) -> directives.DirectiveInput:
 @login_required
 def detail(directive_id: int) -> str:
     found = queries.directive_detail(context.db(), context.my_id(), directive_id)
-    may_cancel = context.me().has("supervisor", "admin") and found.status in (
-        "assigning",
-        "in_progress",
-    )
+    leader = context.me().has("supervisor", "admin")
+    may_cancel = leader and found.status in ("assigning", "in_progress", "suspended")
+    may_suspend = leader and found.status in ("assigning", "in_progress")
+    may_resume = leader and found.status == "suspended"
     asked = extensions.extension_requests(context.db(), context.my_id(), directive_id=directive_id)
-    return render_template("directives/detail.html", d=found, may_cancel=may_cancel, asked=asked)
+    return render_template(
+        "directives/detail.html",
+        d=found,
+        may_cancel=may_cancel,
+        may_suspend=may_suspend,
+        may_resume=may_resume,
+        asked=asked,
+    )
 
 
 @bp.route("/<int:directive_id>/cancel", methods=["GET", "POST"])
@@ -121,3 +129,26 @@ def cancel(directive_id: int) -> Response | str | tuple[str, int]:
         return redirect(url_for("directives.detail", directive_id=directive_id))
     status = 422 if request.method == "POST" else 200
     return render_template("directives/cancel.html", d=found, form=form), status
+
+
+HOLD_ACTIONS = {
+    "suspend": (directives.suspend_directive, _l("Directive %(number)s suspended.")),
+    "resume": (directives.resume_directive, _l("Directive %(number)s resumed.")),
+}
+
+
+@bp.route("/<int:directive_id>/<any(suspend, resume):action>", methods=["GET", "POST"])
+@login_required
+def hold(directive_id: int, action: str) -> Response | str | tuple[str, int]:
+    """Suspend or resume a directive, after a confirmation page asking for the reason."""
+    found = queries.directive_detail(context.db(), context.my_id(), directive_id)
+    if not context.me().has("supervisor", "admin"):
+        abort(403)
+    form = CancelForm()
+    use_case, done = HOLD_ACTIONS[action]
+    if form.validate_on_submit():
+        use_case(context.db(), context.my_id(), directive_id, form.reason.data or "")
+        flash(str(done) % {"number": found.number}, "info")
+        return redirect(url_for("directives.detail", directive_id=directive_id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("directives/hold.html", d=found, form=form, action=action), status
