@@ -90,7 +90,9 @@ def directive_of_work_item(
         raise NotFound(N_("no directive runs this process"))
     check_may_act(actor, item)
     if directive.status == "suspended":
-        raise DirectiveNotActive(N_("the directive is suspended: no step can be done until it resumes"))
+        raise DirectiveNotActive(
+            N_("the directive is suspended: no step can be done until it resumes")
+        )
     if directive.status not in ("assigning", "in_progress"):
         raise DirectiveNotActive(N_("the directive is no longer active"))
     if item.form != form:

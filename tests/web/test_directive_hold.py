@@ -11,7 +11,8 @@ def test_suspend_then_resume_through_the_confirmation_pages(client_for, db, assi
     detail = f"/directives/{assigned_small}"
     assert f'href="{detail}/suspend"' in director.get(detail).get_data(as_text=True)
     page = director.get(f"{detail}/suspend").get_data(as_text=True)
-    assert "Tạm dừng" in page and 'name="reason"' in page
+    assert "Tạm dừng" in page
+    assert 'name="reason"' in page
 
     before = snapshot(db)
     token = csrf_token(director, f"{detail}/suspend")
@@ -22,13 +23,16 @@ def test_suspend_then_resume_through_the_confirmation_pages(client_for, db, assi
     done = director.post(f"{detail}/suspend", data={"reason": "Chờ UBND", "csrf_token": token})
     assert done.status_code == 302
     page = director.get(detail).get_data(as_text=True)
-    assert "Tạm dừng" in page and "Chờ UBND" in page
-    assert f'href="{detail}/resume"' in page and f'href="{detail}/suspend"' not in page
+    assert "Tạm dừng" in page
+    assert "Chờ UBND" in page
+    assert f'href="{detail}/resume"' in page
+    assert f'href="{detail}/suspend"' not in page
 
     token = csrf_token(director, f"{detail}/resume")
     director.post(f"{detail}/resume", data={"reason": "Đã có ý kiến", "csrf_token": token})
     page = director.get(detail).get_data(as_text=True)
-    assert "Đã có ý kiến" in page and f'href="{detail}/suspend"' in page
+    assert "Đã có ý kiến" in page
+    assert f'href="{detail}/suspend"' in page
 
 
 def test_units_see_no_buttons_and_are_refused(client_for, assigned_small):

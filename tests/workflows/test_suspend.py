@@ -22,7 +22,8 @@ from workflows.models import Directive
 def _status(db: Database, directive_id: int) -> tuple[str, str]:
     with db.reading() as session:
         directive = session.get(Directive, directive_id)
-        assert directive is not None and directive.process_instance_id is not None
+        assert directive is not None
+        assert directive.process_instance_id is not None
         instance = session.get(ProcessInstance, directive.process_instance_id)
         assert instance is not None
         return directive.status, instance.status
