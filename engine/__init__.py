@@ -3,12 +3,14 @@
 It knows nothing about directives; it is the only package that imports SpiffWorkflow.
 """
 
+from engine.diffing import ElementDiff, ModelDiff, diff_models
 from engine.errors import (
     ConcurrentUpdate,
     EngineError,
     InstanceNotFound,
     InstanceNotRunning,
     InvalidTaskData,
+    MigrationRefused,
     ModelInvalid,
     ModelNotFound,
     ProcessError,
@@ -21,10 +23,14 @@ from engine.tables import Base, UTCDateTime, utcnow
 from engine.types import (
     CompletedTask,
     FiredTimer,
+    InstanceTrail,
+    MigrationCheck,
     ModelVersion,
     ProjectionRules,
     ReadyTask,
     StepResult,
+    TrailFlow,
+    TrailStep,
     WaitingTimer,
 )
 from engine.validation import ModelRules, check_model
@@ -33,11 +39,16 @@ __all__ = [
     "Base",
     "CompletedTask",
     "ConcurrentUpdate",
+    "ElementDiff",
     "EngineError",
     "FiredTimer",
     "InstanceNotFound",
     "InstanceNotRunning",
+    "InstanceTrail",
     "InvalidTaskData",
+    "MigrationCheck",
+    "MigrationRefused",
+    "ModelDiff",
     "ModelInvalid",
     "ModelNotFound",
     "ModelRules",
@@ -49,8 +60,11 @@ __all__ = [
     "StepResult",
     "TaskNoLongerReady",
     "TaskNotFound",
+    "TrailFlow",
+    "TrailStep",
     "UTCDateTime",
     "check_model",
+    "diff_models",
     "WaitingTimer",
     "parse_model",
     "parse_xml_safely",

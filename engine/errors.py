@@ -9,10 +9,13 @@ EngineError
 ├── TaskNoLongerReady       the user task exists but was already completed or cancelled
 ├── InvalidTaskData         the data handed to a task cannot be stored (not JSON)
 ├── ConcurrentUpdate        someone else saved the instance since it was loaded
-└── ProcessError            a gateway, script or timer of the diagram failed
+├── ProcessError            a gateway, script or timer of the diagram failed
+└── MigrationRefused        the instance cannot move to another version; `reasons` says why
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 
 class EngineError(Exception):
@@ -71,3 +74,11 @@ class ProcessError(EngineError):
     def __init__(self, message: str, element_id: str | None = None) -> None:
         super().__init__(message)
         self.element_id = element_id
+
+
+class MigrationRefused(EngineError):
+    """The instance cannot move to the version asked for; `reasons` says why, in plain English."""
+
+    def __init__(self, reasons: Iterable[str]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__("; ".join(self.reasons) or "the instance cannot move to that version")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import ModelNotFound
 from engine.specs import ParsedModel, SpecCache, sha256_of
-from engine.tables import ProcessModelVersion
+from engine.tables import ProcessInstance, ProcessModelVersion
 from engine.types import ModelVersion
 
 
@@ -110,3 +110,27 @@ def parsed_version(session: Session, specs: SpecCache, version_id: int) -> Parse
         raise ModelNotFound(f"no process model version {version_id}")
     cached = specs.get_by_hash(row.sha256)
     return cached if cached is not None else specs.get(row.bpmn_xml.encode("utf-8"), row.sha256)
+
+
+def model_version(session: Session, version_id: int) -> ModelVersion:
+    """Return one version by id."""
+    row = session.get(ProcessModelVersion, version_id)
+    if row is None:
+        raise ModelNotFound(f"no process model version {version_id}")
+    return as_model_version(row)
+
+
+def instances_elsewhere(session: Session, version_id: int) -> list[int]:
+    """Return the unfinished instances of a version's model that run on another version."""
+    target = model_version(session, version_id)
+    rows = session.scalars(
+        select(ProcessInstance.id)
+        .join(ProcessModelVersion, ProcessModelVersion.id == ProcessInstance.model_version_id)
+        .where(
+            ProcessInstance.status.in_(("running", "suspended")),
+            ProcessModelVersion.model_key == target.model_key,
+            ProcessInstance.model_version_id != target.id,
+        )
+        .order_by(ProcessInstance.id)
+    )
+    return list(rows)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -17,22 +17,26 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import models, runtime
+from engine import migration, models, runtime, trail
 from engine.cache import WorkflowCache
 from engine.errors import (
     ConcurrentUpdate,
     InstanceNotFound,
     InstanceNotRunning,
     InvalidTaskData,
+    MigrationRefused,
     TaskNoLongerReady,
     TaskNotFound,
 )
+from engine.sandbox import SandboxedScriptEngine, ScriptLimits
 from engine.specs import SpecCache
 from engine.tables import ProcessInstance, WorkItem, utcnow
 from engine.types import (
     CompletedTask,
     FiredTimer,
+    InstanceTrail,
     JsonDict,
+    MigrationCheck,
     ModelVersion,
     ProjectionRules,
     ReadyTask,
@@ -54,13 +58,14 @@ class ProcessEngine:
         rules: ProjectionRules | None = None,
         cache_size: int = 256,
         model_rules: ModelRules | None = None,
+        script_limits: ScriptLimits | None = None,
     ) -> None:
         self.rules = rules or ProjectionRules()
         self.model_rules = model_rules
         self.specs = SpecCache()
         self.workflows = WorkflowCache(cache_size)
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-        self._script_engine = PythonScriptEngine(environment=TaskDataEnvironment({}))
+        self._script_engine = SandboxedScriptEngine(limits=script_limits)
 
     # -- process models -------------------------------------------------------------------
 
@@ -101,6 +106,17 @@ class ProcessEngine:
     def model_xml(self, session: Session, version_id: int) -> bytes:
         """Return the BPMN text of a version."""
         return models.model_xml(session, version_id)
+
+    def model_version(self, session: Session, version_id: int) -> ModelVersion:
+        """Return one version by id."""
+        return models.model_version(session, version_id)
+
+    def instance_version(self, session: Session, instance_id: int) -> ModelVersion:
+        """Return the version an instance runs on."""
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise InstanceNotFound(f"no process instance {instance_id}")
+        return models.model_version(session, row.model_version_id)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -184,6 +200,53 @@ class ProcessEngine:
         row.status = "cancelled"
         self._save(session, row, workflow, None, [], status="cancelled")
 
+    def plan_migration(
+        self, session: Session, instance_ids: Sequence[int], target_version_id: int
+    ) -> list[MigrationCheck]:
+        """Tell, for each instance, whether it can move to a version and why not (a dry run).
+
+        The rule is spelled out in `engine.migration`. An instance the rule lets through is
+        also moved on a throwaway copy, so a diagram that fails while moving is reported too.
+        """
+        target = models.model_version(session, target_version_id)
+        parsed = models.parsed_version(session, self.specs, target.id)
+        registry, checks = self._serializer.registry, []
+        for instance_id in instance_ids:
+            row, workflow = self._load(session, instance_id)
+            current = models.model_version(session, row.model_version_id)
+            reasons = migration.refusals(workflow, row.status, current, target, parsed, registry)
+            self._return_unchanged(session, instance_id, workflow)
+            if not reasons:  # move a throwaway copy: does the diagram run on the new version?
+                reasons = migration.trial(
+                    self._restore(row.state_json),
+                    parsed,
+                    registry,
+                    self._reload,
+                    partial(runtime.advance, instance_id=row.id, rules=self.rules),
+                )
+            checks.append(migration.check(instance_id, current, target, reasons))
+        return checks
+
+    def migrate(self, session: Session, instance_id: int, target_version_id: int) -> StepResult:
+        """Move a running instance to another version of its model (MigrationRefused if not).
+
+        Its ready steps are planned afresh on the new version and keep their ids; its work
+        items are rewritten. Nothing is written when the move is refused or fails.
+        """
+        target = models.model_version(session, target_version_id)
+        parsed = models.parsed_version(session, self.specs, target.id)
+        row, workflow = self._load(session, instance_id, lock=True)
+        current = models.model_version(session, row.model_version_id)
+        registry = self._serializer.registry
+        reasons = migration.refusals(workflow, row.status, current, target, parsed, registry)
+        if reasons:
+            self._return_unchanged(session, instance_id, workflow)
+            raise MigrationRefused(reasons)
+        advance = partial(runtime.advance, instance_id=row.id, rules=self.rules)
+        workflow, fired = migration.apply(workflow, parsed, registry, self._reload, advance)
+        row.model_version_id = target.id
+        return self._save(session, row, workflow, None, fired, refresh=True)
+
     # -- queries --------------------------------------------------------------------------
 
     def due_instances(self, session: Session, now: datetime, limit: int = 100) -> list[int]:
@@ -232,6 +295,17 @@ class ProcessEngine:
         self._return_unchanged(session, instance_id, workflow)
         return dict(data)
 
+    def instances_to_migrate(self, session: Session, target_version_id: int) -> list[int]:
+        """Return the unfinished instances of a version's model that run on another version."""
+        return models.instances_elsewhere(session, target_version_id)
+
+    def trail(self, session: Session, instance_id: int) -> InstanceTrail:
+        """Return the elements an instance reached and the flows it took, for the diagram view."""
+        row, workflow = self._load(session, instance_id)
+        steps, flows, cancelled = trail.walk(workflow, self.rules)
+        self._return_unchanged(session, instance_id, workflow)
+        return InstanceTrail(instance_id, row.model_version_id, row.status, steps, flows, cancelled)
+
     def instance_status(self, session: Session, instance_id: int) -> str:
         """Return running, suspended, completed or cancelled."""
         row = session.get(ProcessInstance, instance_id)
@@ -267,8 +341,7 @@ class ProcessEngine:
             raise InstanceNotFound(f"no process instance {instance_id}")
         workflow = self.workflows.checkout(instance_id, row.version_id)
         if workflow is None:
-            workflow = self._serializer.deserialize_json(row.state_json)
-            workflow.script_engine = self._script_engine
+            workflow = self._restore(row.state_json)
         return row, workflow
 
     def _set_status(self, session: Session, instance_id: int, expected: str, status: str) -> None:
@@ -283,6 +356,14 @@ class ProcessEngine:
             session.flush()
         except StaleDataError as exc:
             raise ConcurrentUpdate(f"process instance {instance_id} was changed meanwhile") from exc
+
+    def _restore(self, state_json: str) -> Any:
+        workflow = self._serializer.deserialize_json(state_json)
+        workflow.script_engine = self._script_engine
+        return workflow
+
+    def _reload(self, workflow: Any) -> Any:
+        return self._restore(self._serializer.serialize_json(workflow))
 
     def _load_running(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Any]:
         row, workflow = self._load(session, instance_id, lock=True)

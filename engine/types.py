@@ -104,3 +104,54 @@ class StepResult:
     ready: tuple[ReadyTask, ...]
     fired_timers: tuple[FiredTimer, ...]
     next_timer_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    """Whether a running instance can move to another version of its model, and if not, why."""
+
+    instance_id: int
+    from_version_id: int
+    from_version: int
+    to_version_id: int
+    to_version: int
+    can_move: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrailStep:
+    """One element an instance has reached: done, waiting for a person or event, or a timer.
+
+    `state` is ``completed``, ``active`` (a user or receive task, or a sub-process, waiting
+    to be done; a catch event other than a timer waiting), ``waiting_timer`` (an armed timer)
+    or ``cancelled`` (in `InstanceTrail.cancelled` only).
+    """
+
+    element_id: str
+    state: str
+    ref: str | None
+    unit: str | None
+    due_at: datetime | None
+    lane: str | None
+
+
+@dataclass(frozen=True)
+class TrailFlow:
+    """A connection the instance went along, from one element to the next, for one reference."""
+
+    source: str
+    target: str
+    ref: str | None
+
+
+@dataclass(frozen=True)
+class InstanceTrail:
+    """Where an instance has been and where it waits, element by element, for the diagram view."""
+
+    instance_id: int
+    model_version_id: int
+    status: str
+    steps: tuple[TrailStep, ...]
+    flows: tuple[TrailFlow, ...]
+    cancelled: tuple[TrailStep, ...]

@@ -2,7 +2,8 @@
 
 SpiffWorkflow's parser checks BPMN itself; these checks catch what it accepts but the app
 cannot run: user tasks in lanes that name no role, forms nobody can render, timer text that
-would only fail at run time, and elements no token can reach or leave.
+would only fail at run time, scripts and expressions the sandbox refuses (`engine.sandbox`),
+and elements no token can reach or leave.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import ModelInvalid
+from engine.sandbox import restricted_compile, script_problems
 from engine.specs import parse_model, parse_xml_safely
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -56,6 +58,7 @@ def check_model(xml: bytes, rules: ModelRules) -> None:
     problems = _task_problems(parsed.spec, parsed.subprocess_specs, rules)
     problems += _timer_problems(tree)
     problems += _flow_problems(tree)
+    problems += [problem for problem in script_problems(tree) if problem not in problems]
     if problems:
         summary = "; ".join(f"{element}: {message}" for element, message in problems[:5])
         raise ModelInvalid(f"the diagram breaks the app's conventions: {summary}", problems)
@@ -108,7 +111,7 @@ def _timer_problems(tree: Any) -> list[tuple[str | None, str]]:
                 )
                 continue
             try:
-                compile(text, "<timer>", "eval")
+                restricted_compile(text, "eval")
             except SyntaxError as exc:
                 problems.append((event.get("id"), f"the timer expression is not valid: {exc.msg}"))
     return problems
