@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from workflows import demo, schema
+from workflows import demo, forms, schema
 from workflows.db import Database
 from workflows.models import User
 from workflows.settings import Settings
@@ -22,11 +22,13 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def seed(url: str) -> dict[str, str]:
-    """Migrate a database, install the bundled process and the demo department; return logins."""
+    """Migrate a database, install the bundled process, its forms and the demo department, as
+    `dondoc init --demo` does; return the logins."""
     db = Database(url)
     try:
         schema.upgrade(db)
         demo.install_process_model(db)
+        forms.install_bundled_forms(db)
         return {login.username: login.password for login in demo.install_demo(db)}
     finally:
         db.dispose()

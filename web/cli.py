@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from web.config import load_config
-from workflows import demo, org, schema, tokens
+from workflows import demo, forms, org, schema, tokens
 from workflows.db import Database
 from workflows.directives import create_directive
 from workflows.errors import DomainError
@@ -56,6 +56,8 @@ def init(with_demo: bool) -> None:
     schema.upgrade(db)
     if demo.install_process_model(db):
         click.echo("process model 'directive' version 1 installed from bpmn/directive.bpmn")
+    for key in forms.install_bundled_forms(db):
+        click.echo(f"form '{key}' installed from bpmn/forms/{key}.json")
     if with_demo:
         _install_demo(db)
     db.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +56,7 @@ class InboxPage:
     per_page: int
     counts: dict[str, int]
     overdue: int
+    titles: dict[str, str] = field(default_factory=dict)  # a task title per step (form) key
 
 
 def _visible(actor: User, query: Select[Any]) -> Select[Any]:
@@ -105,8 +106,12 @@ def inbox(
     with db.reading() as session:
         actor = org.load_actor(session, user_id)
         base = _base(actor)
-        counted = base.with_only_columns(WorkItem.form, func.count()).group_by(WorkItem.form)
-        counts = {form: count for form, count in session.execute(counted).all()}
+        counted = base.with_only_columns(
+            WorkItem.form, func.min(WorkItem.title), func.count()
+        ).group_by(WorkItem.form)
+        grouped = session.execute(counted).all()
+        counts = {form: count for form, _, count in grouped}
+        titles = {form: title for form, title, _ in grouped}
         late = and_(WorkItem.due_at.is_not(None), WorkItem.due_at <= at)
         overdue = session.scalar(base.with_only_columns(func.count()).where(late)) or 0
         if step:
@@ -120,7 +125,7 @@ def inbox(
             .limit(per_page)
         ).all()
         items = tuple(_item(db, row, at) for row in rows)
-    return InboxPage(items, total, page, per_page, counts, overdue)
+    return InboxPage(items, total, page, per_page, counts, overdue, titles)
 
 
 def _item(db: Database, row: Any, at: datetime) -> InboxItem:

@@ -79,6 +79,7 @@ class EventView:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     detail: str
+    fields: tuple[tuple[str, Any], ...] = ()  # (field title, value) of a submitted form
 
 
 @dataclass(frozen=True)
@@ -238,9 +239,26 @@ def _events(session: Session, directive_id: int) -> list[EventView]:
         .order_by(Event.id)
     ).all()
     return [
-        EventView(e.at, name, e.kind, e.assignment_id, e.before, e.after, e.detail)
+        EventView(
+            e.at,
+            name,
+            e.kind,
+            e.assignment_id,
+            e.before,
+            e.after,
+            e.detail,
+            _form_fields(e.after) if e.kind == "form_submitted" else (),
+        )
         for e, name in rows
     ]
+
+
+def _form_fields(after: dict[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+    """The values a generic step's form carried, each with the field title it had then."""
+    if not after or not isinstance(after.get("values"), dict):
+        return ()
+    labels = after.get("labels") or {}
+    return tuple((str(labels.get(name, name)), value) for name, value in after["values"].items())
 
 
 def history_of(db: Database, user_id: int, directive_id: int) -> list[EventView]:

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from web import context
 from workflows import extensions
 from workflows import inbox as inboxes
+from workflows.formschema import FORM_KEY
 
 bp = Blueprint("inbox", __name__)
 STEPS = ("assign", "execute", "report", "accept", "contribute", "acknowledge")
@@ -24,7 +25,8 @@ def home() -> Response:
 @bp.get("/inbox")
 @login_required
 def index() -> str:
-    step = request.args.get("step") if request.args.get("step") in STEPS else None
+    wanted = request.args.get("step") or ""
+    step = wanted if wanted in STEPS or FORM_KEY.match(wanted) else None
     sort = request.args.get("sort", "due")
     page = request.args.get("page", 1, type=int) or 1
     overdue = request.args.get("overdue") == "1"

@@ -25,7 +25,7 @@ from web.forms import (
 from web.messages import problems_of
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
 from web.safety import safe_next
-from workflows import admin, directives, extensions, steps
+from workflows import admin, directives, extensions, form_steps, forms, steps
 from workflows.errors import InvalidInput, TaskNoLongerReady
 from workflows.workitems import WorkItemPage, work_item_page
 
@@ -134,6 +134,8 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
         page = work_item_page(context.db(), context.my_id(), item_id)
     except TaskNoLongerReady as exc:
         return _stale(exc, request.form.get("step"))
+    if page.step not in FORMS:
+        return _form_step(page, item_id)
     form = _build_form(page)
     problems: dict[str, str] = {}
     if request.method == "POST":
@@ -175,6 +177,45 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
         members=members,
         handover=HandOverForm(),
     ), status
+
+
+def _form_step(page: WorkItemPage, item_id: str) -> Response | tuple[str, int]:
+    """A generic step: its JSON Schema form rendered, posted values checked by the domain."""
+    spec = forms.get_form(context.db(), page.step)
+    form = FlaskForm()  # no fields: CSRF only; the domain checks the values against the schema
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        if not page.may_act:
+            abort(403)
+        if form.validate_on_submit():
+            posted = {f.name: request.form.getlist(f.name) for f in spec.fields}
+            try:
+                form_steps.complete_form_step(context.db(), context.my_id(), item_id, posted)
+            except InvalidInput as exc:
+                problems = problems_of(exc)
+            except TaskNoLongerReady as exc:
+                return _stale(exc, page.step)
+            else:
+                flash(_("%(step)s: done.", step=page.title), "success")
+                return redirect(url_for("inbox.index"))
+    return render_template(
+        "work/form.html",
+        asked=[],
+        extension=None,
+        page=page,
+        spec=spec,
+        form=form,
+        problems={_label(spec, name): text for name, text in problems.items()},
+        field_problems=problems,
+        values=request.form if request.method == "POST" else {},
+        members=_members(page),
+        handover=HandOverForm(),
+    ), 422 if request.method == "POST" else 200
+
+
+def _label(spec: forms.FormView, name: str) -> str:
+    title = spec.title_of(name)
+    return _("The form as a whole") if title == "form" and name == "form" else title
 
 
 def _members(page: WorkItemPage) -> list[admin.UserRow]:

@@ -1,0 +1,73 @@
+"""Generic steps: a user task whose form is a stored JSON Schema form, completed with its values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine import utcnow
+from workflows import history, org
+from workflows.db import Database
+from workflows.engine_calls import complete_work_item, directive_of_work_item, ready_work_item
+from workflows.errors import NotAssignedToUnit, WrongStep
+from workflows.forms import form_view
+from workflows.formschema import BUILTIN_FORMS, values_from
+from workflows.messages import N_
+from workflows.models import Assignment
+
+
+def complete_form_step(
+    db: Database,
+    actor_id: int,
+    work_item_id: str,
+    raw_values: Mapping[str, str | list[str]],
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Complete a generic step with the posted values of its form; return the typed values.
+
+    The values go into the task data under the form's key (never over `accepted` and the like).
+    """
+    at = now or utcnow()
+
+    def run(session: Session) -> dict[str, Any]:
+        actor = org.load_actor(session, actor_id)
+        key = ready_work_item(session, db, work_item_id).form
+        if key in BUILTIN_FORMS:
+            raise WrongStep(N_("the %(step)s step has its own page", step=key))
+        item, directive = directive_of_work_item(session, db, actor, work_item_id, form=key)
+        assignment = _assignment(session, item.ref)
+        handed = assignment.assignee_id if assignment else None
+        if (
+            item.lane == "unit"
+            and handed not in (None, actor.id)
+            and "unit_head" not in actor.roles
+        ):
+            raise NotAssignedToUnit(N_("the head of the unit handed this work to someone else"))
+        form = form_view(session, key)
+        values = values_from(form.schema, raw_values)
+        history.record(
+            session,
+            "form_submitted",
+            at=at,
+            actor=actor,
+            directive_id=directive.id,
+            assignment_id=assignment.id if assignment else None,
+            work_item_id=item.id,
+            after={
+                "form": key,
+                "title": item.title,
+                "values": values,
+                "labels": {name: form.title_of(name) for name in values},
+            },
+        )
+        complete_work_item(session, db, directive, item, {key: values}, actor, at)
+        return values
+
+    return db.command(run)
+
+
+def _assignment(session: Session, ref: str | None) -> Assignment | None:
+    return session.get(Assignment, int(ref)) if ref and ref.isdigit() else None
