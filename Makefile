@@ -16,10 +16,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 web/node_modules/.package-lock.json: web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund
 
+# The diagram editor/viewer bundles (bpmn-js), rebuilt when the sources or the packages change.
+web/static/dist/.built: web/node_modules/.package-lock.json $(wildcard web/assets/*)
+	npm run --prefix web --silent build
+	touch $@
+
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d web/translations
 
-assets: web/node_modules/.package-lock.json translations
+assets: web/static/dist/.built translations
 
 # After changing user-facing text: refresh the template and the catalogues, then translate.
 messages: $(VENV)/.installed-test

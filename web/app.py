@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, send_from_directory
+from flask import Flask, abort, request, send_from_directory
 from werkzeug.wrappers import Response
 
 from web import filters, i18n
@@ -15,11 +15,24 @@ from web.auth import bp as auth_bp
 from web.auth import load_user
 from web.config import Config, load_config
 from web.extensions import babel, csrf, limiter, login_manager
-from web.pages import admin, directives, errors, extensions, files, inbox, notices, work
+from web.pages import (
+    admin,
+    directives,
+    errors,
+    extensions,
+    files,
+    forms,
+    inbox,
+    models,
+    notices,
+    work,
+)
 from workflows.db import Database
 from workflows.settings import Settings
 
 VENDOR = Path(__file__).resolve().parent / "node_modules"
+DIAGRAM_PATHS = ("/admin/models",)
+MAX_DIAGRAM_REQUEST = 6 * 1024 * 1024  # the engine refuses diagrams over 5 MB
 VENDOR_FILES = {
     "bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
     "bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
@@ -83,12 +96,19 @@ def _settings(config: Config) -> Settings:
     )
 
 
+def _limit_diagram_bodies() -> None:
+    """Diagrams are at most 5 MB: refuse larger bodies before anything reads them (413)."""
+    if request.path.startswith(DIAGRAM_PATHS):
+        request.max_content_length = MAX_DIAGRAM_REQUEST
+
+
 def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+    app.before_request(_limit_diagram_bodies)  # before CSRF, which reads the body
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     limiter.init_app(app)
@@ -106,6 +126,8 @@ def _register(app: Flask) -> None:
         i18n.bp,
         notices.bp,
         extensions.bp,
+        forms.bp,
+        models.bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)

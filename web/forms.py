@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -176,3 +176,12 @@ class CalendarDayForm(FlaskForm):
         ),
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=255)])
+
+
+class ModelUploadForm(FlaskForm):
+    diagram = FileField(_l("BPMN file"), validators=[FileRequired()])
+    comment = StringField(_l("What changed"), validators=[Optional(), Length(max=1000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token (publish, migrate)."""

@@ -70,6 +70,7 @@ EVENT_LABELS = {
     "extension_requested": _l("Extension requested"),
     "extension_granted": _l("Extension granted"),
     "extension_refused": _l("Extension refused"),
+    "form_submitted": _l("Form submitted"),
 }
 NOTICE_LABELS = {
     "digest": _l("Daily digest"),

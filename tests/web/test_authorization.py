@@ -64,6 +64,7 @@ class World:
     user_id: int
     unit_id: int
     extension_id: int
+    version_id: int
 
 
 @pytest.fixture
@@ -98,7 +99,13 @@ def world(db: Database, users: dict[str, int], today: date) -> World:
         users["cv.vp"],
         2,
         extension_id,
+        _published_version(db),
     )
+
+
+def _published_version(db: Database) -> int:
+    with db.reading() as session:
+        return db.processes.published_model(session, "directive").id
 
 
 def cases(w: World) -> list[Case]:
@@ -144,6 +151,66 @@ def cases(w: World) -> list[Case]:
             f"/directives/{d}/resume",
             frozenset({"supervisor", "admin"}),
             data={"reason": "not suspended"},
+        ),
+        Case(
+            "GET",
+            "/directives/<int:directive_id>/trail.json",
+            f"/directives/{d}/trail.json",
+            SEES_DIRECTIVE,
+        ),
+        Case("GET", "/admin/models", "/admin/models", admin_only),
+        Case("GET", "/admin/models/edit", "/admin/models/edit", admin_only),
+        Case(
+            "GET",
+            "/admin/models/versions/<int:version_id>",
+            f"/admin/models/versions/{w.version_id}",
+            admin_only,
+        ),
+        Case(
+            "GET",
+            "/admin/models/versions/<int:version_id>/bpmn",
+            f"/admin/models/versions/{w.version_id}/bpmn",
+            admin_only,
+        ),
+        Case(
+            "GET",
+            "/admin/models/versions/<int:version_id>/edit",
+            f"/admin/models/versions/{w.version_id}/edit",
+            admin_only,
+        ),
+        Case(
+            "POST",
+            "/admin/models/versions",
+            "/admin/models/versions",
+            admin_only,
+            json={"xml": "<not-bpmn/>", "comment": ""},
+        ),
+        Case("POST", "/admin/models/upload", "/admin/models/upload", admin_only, data={}),
+        Case(
+            "GET",
+            "/admin/models/versions/<int:version_id>/publish",
+            f"/admin/models/versions/{w.version_id}/publish",
+            admin_only,
+        ),
+        Case(
+            "POST",
+            "/admin/models/versions/<int:version_id>/publish",
+            f"/admin/models/versions/{w.version_id}/publish",
+            admin_only,
+            data={},
+        ),
+        Case(
+            "GET",
+            "/admin/models/versions/<int:version_id>/migrate",
+            f"/admin/models/versions/{w.version_id}/migrate",
+            admin_only,
+        ),
+        Case(
+            "POST",
+            "/admin/models/versions/<int:version_id>/migrate",
+            f"/admin/models/versions/{w.version_id}/migrate",
+            admin_only,
+            data={},
         ),
         Case("GET", "/work/<item_id>", f"/work/{item}", SEES_DIRECTIVE),
         Case(
@@ -193,6 +260,24 @@ def cases(w: World) -> list[Case]:
             data={"full_name": ""},
         ),
         Case("GET", "/admin/units", "/admin/units", admin_only),
+        Case("GET", "/admin/forms", "/admin/forms", admin_only),
+        Case("GET", "/admin/forms/new", "/admin/forms/new", admin_only),
+        Case("POST", "/admin/forms/new", "/admin/forms/new", admin_only, data={}),
+        Case("GET", "/admin/forms/<key>", "/admin/forms/legal_review", admin_only),
+        Case(
+            "POST",
+            "/admin/forms/<key>",
+            "/admin/forms/legal_review",
+            admin_only,
+            data={"title": "", "schema": "{}"},
+        ),
+        Case(
+            "POST",
+            "/admin/forms/<key>/delete",
+            "/admin/forms/legal_review/delete",
+            admin_only,
+            data={},
+        ),
         Case("GET", "/admin/calendar", "/admin/calendar", admin_only),
         Case("POST", "/admin/calendar", "/admin/calendar", admin_only, data={}),
         Case("GET", "/admin/units/new", "/admin/units/new", admin_only),

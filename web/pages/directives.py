@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -15,6 +16,7 @@ from web.forms import CancelForm, DirectiveForm
 from web.messages import problems_of
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
 from workflows import admin, directives, extensions, queries
+from workflows import trail as trails
 from workflows.errors import InvalidInput
 from workflows.listing import DirectiveFilter, list_directives
 
@@ -152,3 +154,18 @@ def hold(directive_id: int, action: str) -> Response | str | tuple[str, int]:
         return redirect(url_for("directives.detail", directive_id=directive_id))
     status = 422 if request.method == "POST" else 200
     return render_template("directives/hold.html", d=found, form=form, action=action), status
+
+
+@bp.get("/<int:directive_id>/trail.json")
+@login_required
+def trail(directive_id: int) -> Response:
+    """The instance view's data: the diagram the directive runs on and what to mark on it."""
+    found = trails.directive_trail(context.db(), context.my_id(), directive_id)
+    response = jsonify(
+        version=found.version_number,
+        xml=found.xml,
+        elements=[asdict(e) for e in found.elements],
+        flows=[asdict(f) for f in found.flows],
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
