@@ -65,6 +65,23 @@ class _Element:
     facets: dict[str, str]
 
 
+DEFAULT_ATTRIBUTES = frozenset(
+    {
+        ("isSequential", "false"),
+        ("cancelActivity", "true"),
+        ("isInterrupting", "true"),
+        ("isForCompensation", "false"),
+        ("parallelMultiple", "false"),
+        ("completionQuantity", "1"),
+        ("startQuantity", "1"),
+        ("isClosed", "false"),
+        ("instantiate", "false"),
+        ("triggeredByEvent", "false"),
+        ("gatewayDirection", "Unspecified"),
+    }
+)
+
+
 def diff_models(old_xml: bytes, new_xml: bytes) -> ModelDiff:
     """Compare two BPMN texts element by element, and their layouts apart."""
     old_tree, new_tree = parse_xml_safely(old_xml), parse_xml_safely(new_xml)
@@ -131,8 +148,7 @@ def _element(node: Any, lanes: dict[str, str]) -> _Element:
         facets["lane"] = lanes[node.get("id")]
     facets.update(_extension_facets(node))
     facets.update(_content_facets(node))
-    for attribute, value in sorted(node.attrib.items()):
-        name = _local(attribute)
+    for name, value in _stated(node.attrib):
         if name not in SKIPPED_ATTRIBUTES:
             facets[ATTRIBUTE_LABELS.get(name, f"attribute {name}")] = value
     documentation = node.find(f"{BPMN}documentation")
@@ -184,9 +200,19 @@ def _text(node: Any) -> str:
     return (node.text or "").strip()
 
 
+def _stated(attributes: Any) -> list[tuple[str, str]]:
+    """Attributes by local name, without those that only restate BPMN's default value
+    (bpmn-js drops `isSequential="false"`, for instance; that is not a change)."""
+    return sorted(
+        (_local(key), value)
+        for key, value in attributes.items()
+        if (_local(key), value) not in DEFAULT_ATTRIBUTES
+    )
+
+
 def _canonical(node: Any) -> str:
-    """Render a small subtree as text that ignores whitespace and attribute order."""
-    attributes = ",".join(f"{_local(k)}={v}" for k, v in sorted(node.attrib.items()))
+    """Render a small subtree as text that ignores whitespace, attribute order and defaults."""
+    attributes = ",".join(f"{key}={value}" for key, value in _stated(node.attrib))
     inner = " ".join(_canonical(child) for child in node if isinstance(child.tag, str))
     return f"{_local(node.tag)}({attributes})[{_text(node)}]{{{inner}}}"
 

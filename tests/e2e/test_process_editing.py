@@ -19,7 +19,7 @@ from tests.e2e.conftest import LiveServer
 from tests.e2e.test_directive_flow import Person, sign_in
 from tests.helpers import item_of
 from tests.workflows.conftest import small_directive
-from workflows import directives, queries, steps
+from workflows import diagrams, directives, queries, steps
 from workflows.db import Database
 from workflows.directives import TaskInput
 
@@ -142,6 +142,13 @@ def test_an_admin_adds_a_legal_review_and_only_new_directives_take_it(
 
     admin = sign_in(browser, live_server, "admin", passwords["admin"])
     task_id = _edit_and_publish(admin)
+
+    # The dry run would let the old directive move (its lead unit has not reported yet), even
+    # though bpmn-js rewrote the whole file; nobody moves it, so it stays on version 1.
+    with db.reading() as session:
+        version_2 = db.processes.published_model(session, "directive")
+    (check,) = diagrams.migration_plan(db, users["admin"], version_2.id)
+    assert (check.directive_id, check.can_move) == (old_id, True), check.reasons
 
     # After the change: a new directive, assigned, executed and reported by the unit.
     new = replace(

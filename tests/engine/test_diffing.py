@@ -113,3 +113,14 @@ def test_unsafe_text_is_refused() -> None:
     bomb = b'<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
     with pytest.raises(ModelInvalid):
         diff_models(ORIGINAL, bomb)
+
+
+def test_restating_or_dropping_a_default_attribute_is_not_a_change() -> None:
+    """bpmn-js writes `<multiInstanceLoopCharacteristics>` without `isSequential="false"`."""
+    dropped = variants.original().replace(b' isSequential="false"', b"", 1)
+    assert dropped != variants.original()
+    diff = diff_models(variants.original(), dropped)
+    assert diff.changed == ()
+    sequential = variants.original().replace(b'isSequential="false"', b'isSequential="true"', 1)
+    (changed,) = diff_models(variants.original(), sequential).changed
+    assert changed.id == "unit_work"

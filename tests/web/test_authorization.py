@@ -271,6 +271,7 @@ def cases(w: World) -> list[Case]:
             admin_only,
             data={"title": "", "schema": "{}"},
         ),
+        Case("GET", "/admin/forms/<key>/delete", "/admin/forms/legal_review/delete", admin_only),
         Case(
             "POST",
             "/admin/forms/<key>/delete",

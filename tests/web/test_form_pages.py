@@ -190,3 +190,19 @@ def test_a_form_a_diagram_uses_is_not_deleted(client_for, db: Database, review_p
     assert response.status_code == 302
     assert "cannot be deleted" in editor.get(response.headers["Location"]).get_data(as_text=True)
     assert [row.key for row in forms.list_forms(db)] == ["legal_review"]
+
+
+def test_deleting_an_unused_form_asks_first(client_for, db: Database, users) -> None:
+    schema = '{"type": "object", "properties": {"note": {"type": "string"}}}'
+    forms.save_form(db, users["admin"], "ghi_chu", "Ghi chú", schema, new=True)
+    editor = client_for("admin")
+    assert "/admin/forms/ghi_chu/delete" in editor.get("/admin/forms/ghi_chu").get_data(
+        as_text=True
+    )
+    confirm = editor.get("/admin/forms/ghi_chu/delete")
+    assert confirm.status_code == 200
+    assert "Ghi chú" in confirm.get_data(as_text=True)
+    assert "ghi_chu" in [row.key for row in forms.list_forms(db)]  # asking deletes nothing
+    response = _post(editor, "/admin/forms/ghi_chu/delete", {})
+    assert response.status_code == 302
+    assert "ghi_chu" not in [row.key for row in forms.list_forms(db)]

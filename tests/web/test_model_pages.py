@@ -17,7 +17,10 @@ from werkzeug.test import encode_multipart
 
 from engine.tables import ProcessModelVersion
 from tests.engine import variants
+from tests.helpers import item_of, snapshot
 from tests.web.helpers import csrf_token
+from tests.workflows.conftest import small_directive
+from workflows import directives, queries, steps
 from workflows.db import Database
 from workflows.models import Directive
 
@@ -237,3 +240,48 @@ def test_bad_requests_to_the_save_endpoint(client_for) -> None:
     assert not_json.get_json()["error"]["code"] == "bad_request"
     no_token = admin.post("/admin/models/versions", json={"xml": "<x/>"})
     assert no_token.status_code == 400
+
+
+def test_the_migration_page_is_a_dry_run_then_moves_only_the_chosen(
+    client_for, db, users, assigned_small
+) -> None:
+    """Directives at different steps: those that can move are offered; the move is recorded."""
+    admin = client_for("admin")
+    saved = _save(admin, variants.without_contribute(), "bỏ bước góp ý").get_json()["version"]
+    path = f"/admin/models/versions/{saved['id']}/migrate"
+    # VP (coordinating) already contributes: its step is gone in the new version.
+    steps.start_work(
+        db, users["cv.vp"], item_of(db, users["cv.vp"], "execute", task_no=1).work_item_id
+    )
+    before = snapshot(db)
+    page = admin.get(path).get_data(as_text=True)
+    assert "12/TB-SKHCN" in page
+    assert 'name="directive"' not in page  # it cannot move, so it is not offered
+    assert "contribute" in page  # the reason names the missing step
+    assert snapshot(db) == before  # the dry run changed nothing
+
+    token = csrf_token(admin, path)
+    refused = admin.post(path, data={"csrf_token": token})  # nothing chosen
+    assert refused.status_code == 302
+    assert snapshot(db) == before
+
+    fresh = directives.create_directive(db, users["vanthu"], small_directive(date.today(), "3/MOI"))
+    page = admin.get(path).get_data(as_text=True)
+    assert f'name="directive" value="{fresh}"' in page
+    token = csrf_token(admin, path)
+    done = admin.post(path, data={"csrf_token": token, "directive": [str(fresh)]})
+    assert done.status_code == 302
+    kinds = [e.kind for e in queries.history_of(db, users["giamdoc"], fresh)]
+    assert kinds[-1] == "process_migrated"
+    detail = admin.get(f"/directives/{fresh}").get_data(as_text=True)
+    assert "Chuyển sang phiên bản quy trình mới" in detail
+    with db.reading() as session:
+        assert db.processes.instance_version(session, _instance_of(db, fresh)).number == 2
+
+
+def _instance_of(db: Database, directive_id: int) -> int:
+    with db.reading() as session:
+        directive = session.get(Directive, directive_id)
+        assert directive is not None
+        assert directive.process_instance_id is not None
+        return directive.process_instance_id

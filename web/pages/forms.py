@@ -77,11 +77,15 @@ def edit(key: str | None = None) -> Response | str | tuple[str, int]:
     ), status
 
 
-@bp.post("/<key>/delete")
-def delete(key: str) -> Response:
+@bp.route("/<key>/delete", methods=["GET", "POST"])
+def delete(key: str) -> Response | str:
+    """Delete a form after a confirmation page (refused while a saved diagram names it)."""
     form = FlaskForm()
     if not form.validate_on_submit():
-        abort(400)
+        if request.method == "POST":
+            abort(400)
+        existing = forms.get_form(context.db(), key)
+        return render_template("admin/form_delete.html", existing=existing, delete=form)
     try:
         forms.delete_form(context.db(), context.my_id(), key)
     except InvalidInput as exc:
