@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.errors import ModelNotFound
+from engine.errors import ConcurrentUpdate, ModelNotFound
 from engine.specs import ParsedModel, SpecCache, sha256_of
 from engine.tables import ProcessInstance, ProcessModelVersion
 from engine.types import ModelVersion
@@ -52,7 +53,12 @@ def save_model(
         published=False,
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another writer took this number first: the caller retries
+        raise ConcurrentUpdate(
+            f"version {row.number} of {model_key!r} was saved meanwhile"
+        ) from exc
     if publish:
         return publish_model(session, row.id)
     return as_model_version(row)

@@ -188,3 +188,28 @@ def test_a_directive_moves_on_postgresql(pg_url: str, today) -> None:
         assert migrated_events(db) == [(directive_id, {"version": 1}, {"version": 2})]
     finally:
         db.dispose()
+
+
+@pytest.mark.pg
+def test_two_admins_saving_at_once_get_two_versions_on_postgresql(pg_url: str) -> None:
+    """Both compute the same next number; the loser's unique-key error is retried, not a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workflows import process_models
+
+    seed(pg_url)
+    db = Database(pg_url)
+    try:
+        with db.reading() as session:
+            admin = session.scalar(select(User.id).where(User.username == "admin"))
+        assert admin is not None
+        texts = [variants.renamed("accept", f"Duyệt lần {n}") for n in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            saved = list(
+                pool.map(
+                    lambda xml: process_models.save_version(db, admin, xml, "song song"), texts
+                )
+            )
+        assert sorted(v.number for v in saved) == list(range(2, 10))
+    finally:
+        db.dispose()
