@@ -35,6 +35,23 @@ class ModelRejected(DomainError):
         super().__init__(N_("the diagram is not valid: nothing was saved"))
 
 
+class NewerVersionSaved(DomainError):
+    """Someone saved a version after the one the editor was opened from."""
+
+    code = "newer_version"
+
+    def __init__(self, number: int, author: str, at: datetime) -> None:
+        self.number, self.author, self.at = number, author, at
+        super().__init__(
+            N_(
+                "version %(number)s was saved by %(author)s after you opened this diagram; "
+                "saving now would leave its changes out of yours",
+                number=number,
+                author=author,
+            )
+        )
+
+
 @dataclass(frozen=True)
 class VersionView:
     """One saved version with how many instances run on it and what it changed."""
@@ -80,6 +97,14 @@ def version_xml(
         return version, db.processes.model_xml(session, version.id)
 
 
+def latest_number(db: Database, actor_id: int) -> int:
+    """The number of the newest saved version (0 when there is none)."""
+    with db.reading() as session:
+        _require_admin(session, actor_id)
+        latest = _latest(session)
+        return latest.number if latest is not None else 0
+
+
 def save_version(
     db: Database,
     actor_id: int,
@@ -87,9 +112,14 @@ def save_version(
     comment: str,
     *,
     publish: bool = False,
+    based_on: int | None = None,
     now: datetime | None = None,
 ) -> ModelVersion:
-    """Check a diagram (safe XML, SpiffWorkflow, our conventions) and keep it as a new version."""
+    """Check a diagram (safe XML, SpiffWorkflow, our conventions) and keep it as a new version.
+
+    `based_on` is the number of the version the editor opened: a newer one saved meanwhile
+    raises NewerVersionSaved, so nobody overwrites a colleague's change without knowing.
+    """
     at = now or utcnow()
     if len(comment) > MAX_COMMENT_LENGTH:
         raise InvalidInput(
@@ -99,6 +129,8 @@ def save_version(
     def run(session: Session) -> ModelVersion:
         actor = _require_admin(session, actor_id)
         latest = _latest(session)
+        if latest is not None and based_on is not None and latest.number > based_on:
+            raise NewerVersionSaved(latest.number, latest.author, latest.created_at)
         if latest is not None and latest.sha256 == sha256_of(xml):
             raise InvalidInput(
                 {"xml": N_("nothing changed since version %(number)s", number=latest.number)}

@@ -285,3 +285,29 @@ def _instance_of(db: Database, directive_id: int) -> int:
         assert directive is not None
         assert directive.process_instance_id is not None
         return directive.process_instance_id
+
+
+def test_saving_over_a_colleagues_newer_version_asks_first(client_for, db) -> None:
+    first, second = client_for("admin"), client_for("admin")
+    page = first.get("/admin/models/edit").get_data(as_text=True)
+    assert 'data-base-number="1"' in page
+    token = csrf_token(second, "/admin/models/edit")
+    ahead = second.post(
+        "/admin/models/versions",
+        json={"xml": variants.renamed("accept", "Duyệt A").decode(), "base": 1},
+        headers={"X-CSRFToken": token},
+    )
+    assert ahead.status_code == 201
+    token = csrf_token(first, "/admin/models/edit")
+    late = {"xml": variants.renamed("accept", "Duyệt B").decode(), "base": 1}
+    stale = first.post("/admin/models/versions", json=late, headers={"X-CSRFToken": token})
+    assert stale.status_code == 409
+    error = stale.get_json()["error"]
+    assert error["code"] == "newer_version"
+    assert "2" in error["message"]
+    assert _versions(db) == 2  # nothing saved until the admin confirms
+    forced = first.post(
+        "/admin/models/versions", json={**late, "force": True}, headers={"X-CSRFToken": token}
+    )
+    assert forced.status_code == 201
+    assert forced.get_json()["version"]["number"] == 3

@@ -171,10 +171,12 @@ function start() {
     }
   });
 
-  const save = async () => {
+  // `force`: the admin confirmed saving although someone saved a newer version meanwhile.
+  const save = async (force = false) => {
     if (!loaded || saving || leaving) {
       return;
     }
+    let again = false;
     saving = true;
     setSaveEnabled();
     clearProblems();
@@ -189,7 +191,12 @@ function start() {
           Accept: 'application/json',
           'X-CSRFToken': tokenMeta ? tokenMeta.content : '',
         },
-        body: JSON.stringify({ xml, comment: commentInput ? commentInput.value : '' }),
+        body: JSON.stringify({
+          xml,
+          comment: commentInput ? commentInput.value : '',
+          base: Number(root.dataset.baseNumber) || null,
+          force,
+        }),
       });
       const data = await response.json().catch(() => null);
       const error = (data && data.error) || {};
@@ -202,6 +209,9 @@ function start() {
       } else if (response.status === 422 && error.details && Array.isArray(error.details.problems)) {
         showProblems(error.details.problems);
         setStatus(i18n.invalid);
+      } else if (response.status === 409 && error.code === 'newer_version') {
+        setStatus(error.message);
+        again = window.confirm(error.message);
       } else {
         setStatus(error.message || response.statusText || String(response.status));
       }
@@ -211,10 +221,13 @@ function start() {
       saving = false;
       setSaveEnabled();
     }
+    if (again) {
+      save(true);
+    }
   };
 
   if (saveButton) {
-    saveButton.addEventListener('click', save);
+    saveButton.addEventListener('click', () => save(false));
   }
   setSaveEnabled();
 

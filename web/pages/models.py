@@ -21,11 +21,11 @@ from flask_login import login_required
 
 from web import context
 from web.forms import ConfirmForm, ModelUploadForm
-from web.messages import problems_of
+from web.messages import problems_of, translate
 from workflows import diagrams, forms, process_models
 from workflows.db import MODEL_RULES
 from workflows.errors import InvalidInput
-from workflows.process_models import ModelRejected
+from workflows.process_models import ModelRejected, NewerVersionSaved
 
 bp = Blueprint("models", __name__, url_prefix="/admin/models")
 
@@ -71,6 +71,7 @@ def edit(version_id: int | None = None) -> str:
         version=version,
         forms_json=json.dumps(_form_options(), ensure_ascii=False),
         roles_json=json.dumps(sorted(MODEL_RULES.roles)),
+        latest_number=process_models.latest_number(context.db(), context.my_id()),
     )
 
 
@@ -81,10 +82,17 @@ def save() -> tuple[Response, int]:
     if not isinstance(payload, dict) or not isinstance(payload.get("xml"), str):
         return _json_error(400, "bad_request", _("Send the diagram as JSON {xml, comment}."))
     comment = payload.get("comment") if isinstance(payload.get("comment"), str) else ""
+    base = payload.get("base") if type(payload.get("base")) is int else None
     try:
         saved = process_models.save_version(
-            context.db(), context.my_id(), payload["xml"].encode("utf-8"), comment or ""
+            context.db(),
+            context.my_id(),
+            payload["xml"].encode("utf-8"),
+            comment or "",
+            based_on=None if payload.get("force") is True else base,
         )
+    except NewerVersionSaved as exc:
+        return _json_error(409, exc.code, translate(exc.message) + " " + _("Save anyway?"))
     except ModelRejected as exc:
         return _json_error(422, exc.code, _("The diagram is not valid."), _problems(exc))
     except InvalidInput as exc:
