@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -25,6 +26,7 @@ from engine.errors import (
     InstanceNotRunning,
     InvalidTaskData,
     MigrationRefused,
+    ProcessError,
     TaskNoLongerReady,
     TaskNotFound,
 )
@@ -33,6 +35,7 @@ from engine.specs import SpecCache
 from engine.tables import ProcessInstance, WorkItem, utcnow
 from engine.types import (
     CompletedTask,
+    EngineLimits,
     FiredTimer,
     InstanceTrail,
     JsonDict,
@@ -59,13 +62,17 @@ class ProcessEngine:
         cache_size: int = 256,
         model_rules: ModelRules | None = None,
         script_limits: ScriptLimits | None = None,
+        limits: EngineLimits | None = None,
     ) -> None:
         self.rules = rules or ProjectionRules()
+        self.limits = limits or EngineLimits()
         self.model_rules = model_rules
         self.specs = SpecCache()
         self.workflows = WorkflowCache(cache_size)
         self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-        self._script_engine = SandboxedScriptEngine(limits=script_limits)
+        self._script_engine = SandboxedScriptEngine(
+            script_limits, min_timer_seconds=self.limits.min_timer_seconds
+        )
 
     # -- process models -------------------------------------------------------------------
 
@@ -86,7 +93,7 @@ class ProcessEngine:
         """
         rules = rules or self.model_rules
         if rules is not None:
-            check_model(xml, rules)
+            check_model(xml, rules, min_timer_seconds=self.limits.min_timer_seconds)
         return models.save_model(
             session, self.specs, model_key, xml, author=author, comment=comment, publish=publish
         )
@@ -122,6 +129,7 @@ class ProcessEngine:
 
     def start(self, session: Session, model_key: str, data: Mapping[str, Any]) -> StepResult:
         """Start an instance of the published version of a model and run it to its first wait."""
+        began = time.monotonic()
         version = models.published_model(session, model_key)
         parsed = models.parsed_version(session, self.specs, version.id)
         workflow = BpmnWorkflow(
@@ -131,13 +139,14 @@ class ProcessEngine:
         row = ProcessInstance(model_version_id=version.id, state_json="{}", status="running")
         session.add(row)
         session.flush()
-        fired = runtime.advance(workflow, row.id, self.rules)
+        fired = runtime.advance(workflow, row.id, self.rules, self.limits, began)
         return self._save(session, row, workflow, None, fired)
 
     def complete(
         self, session: Session, instance_id: int, task_id: str, data: Mapping[str, Any]
     ) -> StepResult:
         """Complete a READY user task with data, then advance the instance."""
+        began = time.monotonic()
         checked = _checked_data(data)
         row, workflow = self._load_running(session, instance_id)
         task = _find_user_task(workflow, task_id)
@@ -145,13 +154,14 @@ class ProcessEngine:
             raise TaskNoLongerReady(task_id, runtime.task_state_name(task))
         completed = self._describe_completed(task)
         runtime.run_user_task(task, checked)
-        fired = runtime.advance(workflow, instance_id, self.rules)
+        fired = runtime.advance(workflow, instance_id, self.rules, self.limits, began)
         return self._save(session, row, workflow, completed, fired)
 
     def fire_due_timers(self, session: Session, instance_id: int) -> StepResult:
         """Fire every timer of the instance whose due time has passed, and advance it."""
+        began = time.monotonic()
         row, workflow = self._load_running(session, instance_id)
-        fired = runtime.advance(workflow, instance_id, self.rules)
+        fired = runtime.advance(workflow, instance_id, self.rules, self.limits, began)
         return self._save(session, row, workflow, None, fired)
 
     def retime(
@@ -177,7 +187,7 @@ class ProcessEngine:
             raise TaskNotFound(f"nothing of {ref} is waiting in process instance {instance_id}")
         for task in targets:
             runtime.rearm(workflow, task, key, extra)
-        fired = runtime.advance(workflow, instance_id, self.rules)
+        fired = runtime.advance(workflow, instance_id, self.rules, self.limits)
         return self._save(session, row, workflow, None, fired, refresh=True)
 
     def suspend(self, session: Session, instance_id: int) -> None:
@@ -222,7 +232,9 @@ class ProcessEngine:
                     parsed,
                     registry,
                     self._reload,
-                    partial(runtime.advance, instance_id=row.id, rules=self.rules),
+                    partial(
+                        runtime.advance, instance_id=row.id, rules=self.rules, limits=self.limits
+                    ),
                 )
             checks.append(migration.check(instance_id, current, target, reasons))
         return checks
@@ -242,7 +254,7 @@ class ProcessEngine:
         if reasons:
             self._return_unchanged(session, instance_id, workflow)
             raise MigrationRefused(reasons)
-        advance = partial(runtime.advance, instance_id=row.id, rules=self.rules)
+        advance = partial(runtime.advance, instance_id=row.id, rules=self.rules, limits=self.limits)
         workflow, fired = migration.apply(workflow, parsed, registry, self._reload, advance)
         row.model_version_id = target.id
         return self._save(session, row, workflow, None, fired, refresh=True)
@@ -275,6 +287,30 @@ class ProcessEngine:
             .order_by(WorkItem.created_at)
         )
         return [_as_ready_task(row) for row in rows]
+
+    def ready_tasks_in_state(self, session: Session, instance_id: int) -> list[ReadyTask]:
+        """Return the READY user tasks the stored state holds (deserialized, not the projection).
+
+        For consistency checks: the cache is bypassed and nothing is written. `created_at` is
+        when the task became ready. A state that cannot be read raises ProcessError.
+        """
+        row = session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise InstanceNotFound(f"no process instance {instance_id}")
+        try:
+            workflow = self._restore(row.state_json)
+        except Exception as exc:  # whatever is wrong with the stored JSON, say which instance
+            message = f"the state of instance {instance_id} cannot be read: {exc}"
+            raise ProcessError(message) from exc
+        return [
+            ReadyTask(
+                id=str(task.id),
+                instance_id=instance_id,
+                created_at=datetime.fromtimestamp(task.last_state_change, UTC),
+                **self._project(task),
+            )
+            for task in runtime.ready_user_tasks(workflow)
+        ]
 
     def work_item(self, session: Session, task_id: str) -> ReadyTask | None:
         """Return a READY user task by id, or None when it is not (or no longer) ready."""

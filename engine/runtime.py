@@ -12,8 +12,9 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
+from engine import timers
 from engine.errors import ProcessError
-from engine.types import FiredTimer, ProjectionRules, WaitingTimer
+from engine.types import EngineLimits, FiredTimer, ProjectionRules, WaitingTimer
 
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -93,6 +94,8 @@ def timer_due_at(task: Any) -> datetime:
     """Return the due time of an armed timer event task."""
     details = task.task_spec.event_definition.details(task)
     value = details.value
+    if isinstance(value, dict):  # a cycle with no firing left ends at its next update
+        value = value.get("next")
     if isinstance(value, datetime):
         return value.astimezone(UTC)
     return parse_instant(value) or NEVER
@@ -122,8 +125,10 @@ def next_timer_at(timers: list[WaitingTimer]) -> datetime | None:
     return min(due) if due else None
 
 
-def _fired(task: Any, instance_id: int, rules: ProjectionRules) -> FiredTimer:
-    due = task._get_internal_data("event_value")
+def _fired(
+    task: Any, instance_id: int, rules: ProjectionRules, due_at: datetime | None = None
+) -> FiredTimer:
+    due = due_at or task._get_internal_data("event_value")
     return FiredTimer(
         instance_id=instance_id,
         event_name=str(task.task_spec.bpmn_id),
@@ -151,17 +156,42 @@ def run_user_task(task: Any, data: Mapping[str, Any]) -> None:
         raise _process_error(exc, task) from exc
 
 
-def advance(workflow: Any, instance_id: int, rules: ProjectionRules) -> list[FiredTimer]:
-    """Fire due timers and run engine steps until only people or time can move the workflow."""
+def advance(
+    workflow: Any,
+    instance_id: int,
+    rules: ProjectionRules,
+    limits: EngineLimits | None = None,
+    started_at: float | None = None,
+) -> list[FiredTimer]:
+    """Fire due timers and run engine steps until only people or time can move the workflow.
+
+    Every firing of a timer cycle is a fired timer of its own, due one period after the last.
+    Between engine steps the call is checked against `limits` (started at `started_at`, a
+    `time.monotonic()` value): past its wall-clock time or its number of timer firings it
+    stops with a ProcessError, and the caller saves nothing.
+    """
+    budget = timers.StepBudget(limits or EngineLimits(), started_at)
+    cycles = timers.CycleWatch(workflow)
     fired: list[FiredTimer] = []
 
-    def note_timer(task: Any) -> None:
-        if is_timer_event(task):
+    def after_step(task: Any) -> None:
+        element = str(task.task_spec.bpmn_id)
+        budget.check_time(element)
+        if timers.is_cycle_firing(task):
+            budget.count_firing(str(task.parent.task_spec.bpmn_id))
+        elif is_timer_event(task) and not timers.is_cycle_timer(task):
+            budget.count_firing(element)
             fired.append(_fired(task, instance_id, rules))
 
     try:
+        budget.check_time()
         workflow.refresh_timers()
-        workflow.do_engine_steps(did_complete_task=note_timer)
+        workflow.do_engine_steps(did_complete_task=after_step)
+        for task, due in cycles.firings(workflow):
+            fired.append(_fired(task, instance_id, rules, due))
+            budget.check_total(len(fired), str(task.task_spec.bpmn_id))
+    except timers.StepLimitExceeded as exc:
+        raise ProcessError(str(exc), exc.element_id) from exc
     except Exception as exc:  # a failing diagram must never leave a half-advanced workflow
         raise _process_error(exc) from exc
     return fired

@@ -73,14 +73,29 @@ class ScriptLimits:
     max_range: int = 100_000
     max_zip_args: int = 8
     memory_check_every: int = 16
+    max_data_bytes: int = 256 * 1024  # what one run may leave in the task data, as JSON
 
 
 class ScriptRefused(Exception):
     """The script asked for something the sandbox does not allow."""
 
+    line: int | None = None  # the script line, when a worker reported it
+
 
 class ScriptStopped(Exception):
-    """The script ran out of time or memory."""
+    """The script ran out of time or memory, or left too much data."""
+
+    line: int | None = None
+
+
+class ScriptRaised(Exception):
+    """The script raised an exception in the worker; `type_name` says which kind."""
+
+    line: int | None = None
+
+    def __init__(self, type_name: str, message: str) -> None:
+        super().__init__(message)
+        self.type_name = type_name
 
 
 def weight(value: Any, budget: int) -> int:

@@ -25,6 +25,20 @@ class ProjectionRules:
 
 
 @dataclass(frozen=True)
+class EngineLimits:
+    """What one engine call may spend, and the shortest timer a diagram may use.
+
+    `call_seconds` is wall-clock time, checked between engine steps; `max_timer_firings`
+    bounds the timers one call fires; `min_timer_seconds` is the shortest duration or cycle
+    period, checked when a diagram is saved and again when a timer is armed.
+    """
+
+    call_seconds: float = 10.0
+    max_timer_firings: int = 100
+    min_timer_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class ModelVersion:
     """A saved version of a process model."""
 

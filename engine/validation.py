@@ -8,11 +8,13 @@ and elements no token can reach or leave.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from engine import timers
 from engine.errors import ModelInvalid
 from engine.sandbox import restricted_compile, script_problems
 from engine.specs import parse_model, parse_xml_safely
@@ -51,12 +53,18 @@ class ModelRules:
     forms: frozenset[str]
 
 
-def check_model(xml: bytes, rules: ModelRules) -> None:
-    """Raise ModelInvalid listing every problem (element id, message); return if none."""
+def check_model(
+    xml: bytes, rules: ModelRules, *, min_timer_seconds: float = timers.MIN_TIMER_SECONDS
+) -> None:
+    """Raise ModelInvalid listing every problem (element id, message); return if none.
+
+    A timer written as literal text must be ISO 8601 the engine can run, with a duration or
+    cycle period of at least `min_timer_seconds`.
+    """
     parsed = parse_model(xml)  # safe XML, one executable process, SpiffWorkflow accepts it
     tree = parse_xml_safely(xml)
     problems = _task_problems(parsed.spec, parsed.subprocess_specs, rules)
-    problems += _timer_problems(tree)
+    problems += _timer_problems(tree, min_timer_seconds)
     problems += _flow_problems(tree)
     problems += [problem for problem in script_problems(tree) if problem not in problems]
     if problems:
@@ -93,28 +101,34 @@ def _task_problems(
     return problems
 
 
-def _timer_problems(tree: Any) -> list[tuple[str | None, str]]:
+def _timer_problems(tree: Any, min_seconds: float) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     for definition in tree.getroot().iter(f"{BPMN}timerEventDefinition"):
         event = definition.getparent()
         for child in definition:
-            text = (child.text or "").strip()
-            if not text:
-                problems.append((event.get("id"), "the timer has no expression"))
-                continue
-            if ISO_LIKE.match(text):
-                problems.append(
-                    (
-                        event.get("id"),
-                        f'timer text is Python: quote it, "{text}", or name a variable',
-                    )
-                )
-                continue
-            try:
-                restricted_compile(text, "eval")
-            except SyntaxError as exc:
-                problems.append((event.get("id"), f"the timer expression is not valid: {exc.msg}"))
+            problem = _timer_text_problem(child, min_seconds)
+            if problem:
+                problems.append((event.get("id"), problem))
     return problems
+
+
+def _timer_text_problem(element: Any, min_seconds: float) -> str | None:
+    """Say what is wrong with one timeDate/timeDuration/timeCycle text, or None."""
+    text = (element.text or "").strip()
+    if not text:
+        return "the timer has no expression"
+    if ISO_LIKE.match(text):
+        return f'timer text is Python: quote it, "{text}", or name a variable'
+    try:
+        restricted_compile(text, "eval")
+    except SyntaxError as exc:
+        return f"the timer expression is not valid: {exc.msg}"
+    kind = timers.KIND_OF_TAG.get(str(element.tag).rsplit("}", 1)[-1])
+    literal = ast.parse(text, mode="eval").body
+    if kind is None or not isinstance(literal, ast.Constant):
+        return None  # a variable or a computation: checked when the timer is armed
+    problem = timers.timer_problem(kind, literal.value, min_seconds)
+    return f"the timer is not valid: {problem}" if problem else None
 
 
 def _flow_problems(tree: Any) -> list[tuple[str | None, str]]:

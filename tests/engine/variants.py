@@ -174,3 +174,15 @@ def with_new_id(old: str, new: str, xml: bytes | None = None) -> bytes:
                 element.text = new
 
     return _edited(change, xml)
+
+
+def with_timer(event_id: str, kind: str, expression: str, xml: bytes | None = None) -> bytes:
+    """Give a timer event another timer: `kind` is timeDate, timeDuration or timeCycle."""
+
+    def change(root: Any) -> None:
+        (definition,) = _by_id(root, event_id).iter(f"{{{BPMN}}}timerEventDefinition")
+        for child in list(definition):
+            definition.remove(child)
+        _bpmn(definition, kind, expression)
+
+    return _edited(change, xml)
