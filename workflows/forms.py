@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from engine import ModelRules, parse_xml_safely, utcnow
 from engine.tables import ProcessModelVersion
-from workflows import org
+from workflows import audit, org
 from workflows.db import MODEL_RULES, Database
 from workflows.errors import InvalidInput, NotFound
 from workflows.formschema import (
@@ -49,6 +49,7 @@ class FormRow:
     fields: int
     updated_at: datetime
     updated_by: str | None
+    broken: bool = False  # fails today's form checks: its steps wait until an admin fixes it
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class FormView:
     schema: dict[str, Any]
     fields: tuple[FormField, ...]
     updated_at: datetime
+    problem: Message | None = None  # why a stored form fails today's checks (then no fields)
 
     def title_of(self, name: str) -> str:
         """The title of a field, or its name when the form has no such field."""
@@ -134,7 +136,9 @@ def save_form(
         org.require_role(actor, "admin")
         if new and session.scalar(select(StepForm.id).where(StepForm.key == key)) is not None:
             raise InvalidInput({"key": N_("a form with the key %(key)s exists", key=key)})
-        _store(session, key, clean_title, schema_text, actor.id)
+        before = _audited(session.scalar(select(StepForm).where(StepForm.key == key)))
+        row = _store(session, key, clean_title, schema_text, actor.id)
+        _audit(session, actor, "form_saved", key, before, _audited(row))
         return key
 
     return db.command(run)
@@ -161,15 +165,17 @@ def list_forms(db: Database) -> list[FormRow]:
             .join(editor, editor.id == StepForm.updated_by_id, isouter=True)
             .order_by(StepForm.key)
         ).all()
+        checked = [(form, name, *_checked(form.schema_json)) for form, name in rows]
         return [
             FormRow(
                 form.key,
                 form.title,
-                len(json.loads(form.schema_json).get("properties", {})),
+                len(schema.get("properties", {})),
                 form.updated_at,
                 name,
+                broken=problem is not None,
             )
-            for form, name in rows
+            for form, name, schema, problem in checked
         ]
 
 
@@ -180,21 +186,33 @@ def get_form(db: Database, key: str) -> FormView:
 
 
 def form_view(session: Session, key: str) -> FormView:
-    """Return a stored form inside a caller's session, or raise NotFound."""
+    """Return a stored form inside a caller's session, or raise NotFound.
+
+    A form that fails today's checks (stored before them) comes back with its `problem` and no
+    fields: it is never validated against, and an admin can still open and correct it.
+    """
     row = session.scalar(select(StepForm).where(StepForm.key == key))
     if row is None:
         raise NotFound(N_("no form %(key)s", key=key))
-    schema = dict(json.loads(row.schema_json))
-    return FormView(
-        row.key, row.title, row.schema_json, schema, form_fields(schema), row.updated_at
-    )
+    schema, problem = _checked(row.schema_json)
+    fields = form_fields(schema) if problem is None else ()
+    return FormView(row.key, row.title, row.schema_json, schema, fields, row.updated_at, problem)
+
+
+def _checked(schema_text: str) -> tuple[dict[str, Any], Message | None]:
+    """The schema of a stored form, or {} and what makes it fail the form checks."""
+    try:
+        return parse_schema(schema_text), None
+    except InvalidInput as exc:
+        return {}, next(iter(exc.field_messages.values()))
 
 
 def delete_form(db: Database, actor_id: int, key: str) -> None:
     """Delete a form (admin only) that no saved version of any process diagram names."""
 
     def run(session: Session) -> None:
-        org.require_role(org.load_actor(session, actor_id), "admin")
+        actor = org.load_actor(session, actor_id)
+        org.require_role(actor, "admin")
         row = session.scalar(select(StepForm).where(StepForm.key == key))
         if row is None:
             raise NotFound(N_("no form %(key)s", key=key))
@@ -202,9 +220,39 @@ def delete_form(db: Database, actor_id: int, key: str) -> None:
             raise InvalidInput(
                 {"key": N_("a saved process diagram uses this form; it cannot be deleted")}
             )
+        _audit(session, actor, "form_deleted", key, _audited(row), None)
         session.delete(row)
 
     db.command(run)
+
+
+def _audited(row: StepForm | None) -> dict[str, Any] | None:
+    """What the audit log keeps of a form: its title and schema text."""
+    return None if row is None else {"title": row.title, "schema": row.schema_json}
+
+
+def _audit(
+    session: Session,
+    actor: User,
+    action: str,
+    key: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    if before is not None and after is not None:
+        before, after = audit.changes(before, after)
+        if not after:
+            return
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target_kind="form",
+        target_key=key,
+        before=before,
+        after=after,
+        at=utcnow(),
+    )
 
 
 def forms_named_by_diagrams(session: Session, containing: str = "") -> frozenset[str]:
@@ -237,7 +285,7 @@ def install_bundled_forms(db: Database, folder: Path = BUNDLED_FORMS) -> list[st
             text = path.read_text(encoding="utf-8")
             try:
                 schema = json.loads(text)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):  # check_form says what is wrong
                 schema = {}
             title = schema.get("title") if isinstance(schema, dict) else None
             clean_title, _ = check_form(path.stem, str(title or path.stem), text)

@@ -18,15 +18,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from workflows.errors import InvalidInput
+from workflows.formlimits import MAX_DEPTH, pointed, schema_problem
+from workflows.formpatterns import FORMAT_CHECKER, TooSlow, form_errors
 from workflows.messages import N_, Message
 
 BUILTIN_FORMS = frozenset({"assign", "execute", "report", "accept", "contribute", "acknowledge"})
@@ -64,6 +66,10 @@ def parse_schema(text: str) -> dict[str, Any]:
         raise _bad(N_("the schema is larger than %(count)s kB", count=MAX_SCHEMA_BYTES // 1024))
     try:
         schema = json.loads(text)
+    except RecursionError:
+        raise _bad(
+            N_("the schema is nested more than %(count)s levels deep", count=MAX_DEPTH)
+        ) from None
     except json.JSONDecodeError as exc:
         raise _bad(
             N_(
@@ -81,6 +87,9 @@ def check_schema(schema: Any) -> None:
     """Raise InvalidInput unless the schema is a form we can render and validate."""
     if not isinstance(schema, dict) or schema.get("type") != "object":
         raise _bad(N_('the schema must be an object schema: "type": "object"'))
+    problem = schema_problem(schema)  # first: the checks below recurse along the schema
+    if problem is not None:
+        raise _bad(problem)
     _check_json_schema(schema)
     properties = schema.get("properties")
     if not isinstance(properties, dict):
@@ -97,9 +106,9 @@ def check_schema(schema: Any) -> None:
 
 
 def _check_json_schema(schema: dict[str, Any]) -> None:
-    """Draft 2020-12, valid against its meta-schema, and no reference leaving the document."""
+    """Draft 2020-12 and valid against its meta-schema (patterns checked with RE2)."""
     try:
-        Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(schema, format_checker=FORMAT_CHECKER)
     except SchemaError as exc:
         raise _bad(
             N_(
@@ -110,9 +119,6 @@ def _check_json_schema(schema: dict[str, Any]) -> None:
         ) from exc
     if str(schema.get("$schema", SCHEMA_URI)).rstrip("#") != SCHEMA_URI:
         raise _bad(N_("the schema must use JSON Schema draft 2020-12"))
-    for ref in _refs(schema):
-        if not ref.startswith("#"):
-            raise _bad(N_("only local references (#/...) are allowed, not %(ref)s", ref=ref))
 
 
 def form_fields(schema: Mapping[str, Any]) -> tuple[FormField, ...]:
@@ -148,28 +154,11 @@ def _bad(message: Message) -> InvalidInput:
     return InvalidInput({"schema": message})
 
 
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("$ref", "$dynamicRef") and isinstance(value, str):
-                yield value
-            else:
-                yield from _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item)
-
-
 def _resolved(schema: Mapping[str, Any], prop: Any, depth: int = 0) -> dict[str, Any]:
     """Follow a property's local $ref (#/...) to the definition it names."""
     if not isinstance(prop, dict) or "$ref" not in prop or depth > 10:
         return dict(prop) if isinstance(prop, dict) else {}
-    target: Any = schema
-    for part in str(prop["$ref"]).removeprefix("#").strip("/").split("/"):
-        if not part:
-            continue
-        key = part.replace("~1", "/").replace("~0", "~")
-        target = target.get(key) if isinstance(target, dict) else None
+    target = pointed(schema, str(prop["$ref"]))
     merged = {
         **_resolved(schema, target, depth + 1),
         **{k: v for k, v in prop.items() if k != "$ref"},
@@ -259,10 +248,13 @@ def _number(text: str, kind: type[int] | type[float], message: Message) -> int |
 
 
 def _schema_problems(schema: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Message]:
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    try:
+        errors = form_errors(schema, values)
+    except TooSlow:
+        return {"form": N_("these values took too long to check against the form's patterns")}
     problems: dict[str, Message] = {}
-    for error in validator.iter_errors(values):
-        if error.validator == "required":
+    for error in errors:
+        if error.validator == "required" and isinstance(error.validator_value, list):
             for name in error.validator_value:
                 if name not in values:
                     problems.setdefault(name, N_("This field is required"))

@@ -12,7 +12,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from web import context
-from web.messages import problems_of
+from web.messages import problems_of, translate
 from workflows import forms
 from workflows.errors import InvalidInput
 from workflows.formschema import FormField
@@ -50,6 +50,8 @@ def edit(key: str | None = None) -> Response | str | tuple[str, int]:
     form = StepFormForm(data=initial)
     preview: tuple[FormField, ...] = existing.fields if existing is not None else ()
     problems: dict[str, str] = {}
+    if existing is not None and existing.problem is not None and request.method == "GET":
+        problems = {"schema": translate(existing.problem)}  # stored before today's checks
     if form.validate_on_submit():
         wanted = key or (form.key.data or "").strip()
         title, text = form.title.data or "", form.schema.data or ""
@@ -66,7 +68,7 @@ def edit(key: str | None = None) -> Response | str | tuple[str, int]:
         if name in form:
             form[name].errors = [text]
     labels = {name: str(form[name].label.text) for name in problems if name in form}
-    status = 422 if problems or (request.method == "POST" and form.errors) else 200
+    status = 422 if request.method == "POST" and (problems or form.errors) else 200
     return render_template(
         "admin/form.html",
         form=form,

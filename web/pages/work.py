@@ -22,11 +22,11 @@ from web.forms import (
     ReportForm,
     options,
 )
-from web.messages import problems_of
+from web.messages import problems_of, translate
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
 from web.safety import safe_next
 from workflows import admin, directives, extensions, form_steps, forms, steps
-from workflows.errors import InvalidInput, TaskNoLongerReady
+from workflows.errors import BrokenForm, InvalidInput, TaskNoLongerReady
 from workflows.workitems import WorkItemPage, work_item_page
 
 bp = Blueprint("work", __name__)
@@ -184,33 +184,38 @@ def _form_step(page: WorkItemPage, item_id: str) -> Response | tuple[str, int]:
     spec = forms.get_form(context.db(), page.step)
     form = FlaskForm()  # no fields: CSRF only; the domain checks the values against the schema
     problems: dict[str, str] = {}
-    if request.method == "POST":
-        if not page.may_act:
-            abort(403)
-        if form.validate_on_submit():
-            posted = {f.name: request.form.getlist(f.name) for f in spec.fields}
-            try:
-                form_steps.complete_form_step(context.db(), context.my_id(), item_id, posted)
-            except InvalidInput as exc:
-                problems = problems_of(exc)
-            except TaskNoLongerReady as exc:
-                return _stale(exc, page.step)
-            else:
-                flash(_("%(step)s: done.", step=page.title), "success")
-                return redirect(url_for("inbox.index"))
+    broken = spec.problem is not None  # stored before today's checks: wait for an admin's fix
+    if request.method == "POST" and not page.may_act:
+        abort(403)
+    if request.method == "POST" and not broken and form.validate_on_submit():
+        posted = {f.name: request.form.getlist(f.name) for f in spec.fields}
+        try:
+            form_steps.complete_form_step(context.db(), context.my_id(), item_id, posted)
+        except InvalidInput as exc:
+            problems = problems_of(exc)
+        except BrokenForm:
+            broken = True
+        except TaskNoLongerReady as exc:
+            return _stale(exc, page.step)
+        else:
+            flash(_("%(step)s: done.", step=page.title), "success")
+            return redirect(url_for("inbox.index"))
+    if broken:
+        problems = {"form": translate(BrokenForm(spec.key).message)}
     return render_template(
         "work/form.html",
         asked=[],
         extension=None,
         page=page,
         spec=spec,
+        broken=broken,
         form=form,
         problems={_label(spec, name): text for name, text in problems.items()},
         field_problems=problems,
         values=request.form if request.method == "POST" else {},
         members=_members(page),
         handover=HandOverForm(),
-    ), 422 if request.method == "POST" else 200
+    ), 409 if broken else 422 if request.method == "POST" else 200
 
 
 def _label(spec: forms.FormView, name: str) -> str:
