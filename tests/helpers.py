@@ -65,3 +65,24 @@ def snapshot(db: Database) -> Snapshot:
                 ).all()
             ),
         )
+
+
+def projection_disagreements(db: Database) -> dict[int, tuple[set[str], set[str]]]:
+    """Instances whose work-item rows differ from the READY user tasks of their saved state.
+
+    Each state is deserialized by the engine's own serializer, bypassing its cache; the result
+    maps an instance id to (work-item ids, READY task ids). Empty when everything agrees.
+    """
+    from engine.runtime import ready_user_tasks
+
+    found: dict[int, tuple[set[str], set[str]]] = {}
+    with db.reading() as session:
+        instances = session.execute(select(ProcessInstance.id, ProcessInstance.state_json)).all()
+        for instance_id, state_json in instances:
+            workflow = db.processes._restore(state_json)  # the saved state, not the cache
+            ready = {str(task.id) for task in ready_user_tasks(workflow)}
+            query = select(WorkItem.id).where(WorkItem.instance_id == instance_id)
+            rows = set(session.scalars(query))
+            if rows != ready:
+                found[instance_id] = (rows, ready)
+    return found
