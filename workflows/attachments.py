@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import re
 import unicodedata
 import uuid
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from workflows import org
 from workflows.access import may_see_directive
 from workflows.db import Database
-from workflows.errors import InvalidInput, NotFound, PermissionDenied
+from workflows.errors import InvalidInput, NotFound, PermissionDenied, StorageUnavailable
 from workflows.messages import N_
 from workflows.models import Attachment, User
 
@@ -39,6 +41,15 @@ ALLOWED = {
 }
 _UNSAFE = re.compile(r"[^\w\s.()\-]", re.UNICODE)
 MAX_FILES = 10
+DISK_FAILURES = {
+    errno.ENOSPC: "full",
+    errno.EDQUOT: "full",
+    errno.EFBIG: "full",
+    errno.EROFS: "read_only",
+    errno.EACCES: "read_only",
+    errno.EPERM: "read_only",
+}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -114,20 +125,14 @@ def store_uploads(
     if len(uploads) > MAX_FILES:
         raise InvalidInput({"attachments": N_("at most %(count)s files at once", count=MAX_FILES)})
     checked = [(check_upload(u, db.settings.max_upload_bytes), u) for u in uploads]
-    folder = db.settings.upload_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for (name, content_type), upload in checked:
-        stored = uuid.uuid4().hex
-        path = folder / stored
-        path.write_bytes(upload.data)
-        written.append(path)
+    written = _write_files(db.settings.upload_dir, [upload.data for _, upload in checked])
+    for ((name, content_type), upload), path in zip(checked, written, strict=True):
         session.add(
             Attachment(
                 directive_id=directive_id,
                 report_id=report_id,
                 filename=name,
-                stored_name=stored,
+                stored_name=path.name,
                 content_type=content_type,
                 size_bytes=len(upload.data),
                 sha256=hashlib.sha256(upload.data).hexdigest(),
@@ -138,10 +143,29 @@ def store_uploads(
     return written
 
 
+def _write_files(folder: Path, contents: Sequence[bytes]) -> list[Path]:
+    """Write each file under a random name; on a disk error keep none of them."""
+    written: list[Path] = []
+    try:
+        if contents:
+            folder.mkdir(parents=True, exist_ok=True)
+        for data in contents:
+            written.append(folder / uuid.uuid4().hex)  # listed first: a half-written file goes too
+            written[-1].write_bytes(data)
+    except OSError as exc:  # a full, read-only or missing disk: the caller's transaction fails
+        remove_files(written)
+        log.warning("cannot store uploads in %s: %s", folder, exc)
+        raise StorageUnavailable(DISK_FAILURES.get(exc.errno or 0, "io")) from exc
+    return written
+
+
 def remove_files(paths: Sequence[Path]) -> None:
     """Remove files written by a transaction that did not commit."""
     for path in paths:
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:  # never hide the failure that brought us here
+            log.warning("cannot remove %s: %s", path, exc)
 
 
 def attachments_of(session: Session, directive_id: int) -> list[AttachmentInfo]:

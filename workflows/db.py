@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -9,15 +10,16 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import ConcurrentUpdate, ModelRules, ProcessEngine, ProjectionRules
-from workflows.errors import ConcurrencyConflict
-from workflows.messages import N_
+from workflows.errors import ConcurrencyConflict, StorageUnavailable
+from workflows.messages import N_, Message
 from workflows.settings import Settings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 PROJECTION_RULES = ProjectionRules(
     unit_paths={"unit": "assignment.unit", "lead_unit": "assignment.lead_unit"},
@@ -25,6 +27,7 @@ PROJECTION_RULES = ProjectionRules(
     due_path="assignment.due_at",
 )
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_FAILED = N_("the system cannot load this right now; try again later")
 MODEL_RULES = ModelRules(
     roles=frozenset({"supervisor", "unit", "lead_unit", "clerk", "admin"}),
     forms=frozenset({"assign", "execute", "report", "accept", "contribute", "acknowledge"}),
@@ -56,7 +59,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 class Database:
@@ -80,6 +83,9 @@ class Database:
         with self._reads() as session:
             try:
                 yield session
+            except DBAPIError as exc:
+                _raise_if_unavailable(exc, READ_FAILED)
+                raise
             finally:
                 session.rollback()
 
@@ -94,9 +100,10 @@ class Database:
                     return result
                 except ConcurrentUpdate:
                     session.rollback()
-                except OperationalError as exc:
+                except DBAPIError as exc:
                     session.rollback()
-                    if not _is_lock_error(exc):
+                    if not is_race(exc):
+                        _raise_if_unavailable(exc)
                         raise
             time.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise ConcurrencyConflict(N_("the directive kept changing; please try again"))
@@ -107,6 +114,61 @@ class Database:
         self.engine.dispose()
 
 
-def _is_lock_error(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower()
-    return "locked" in text or "busy" in text or "deadlock" in text or "serializ" in text
+# PostgreSQL SQLSTATEs: a lost race is retried; these classes mean the database cannot be used.
+PG_RACES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+PG_UNAVAILABLE = {
+    "55P03": "locked",  # lock_not_available (lock_timeout)
+    "25006": "read_only",  # read_only_sql_transaction
+    "53100": "full",  # disk_full
+    "53300": "unreachable",  # too_many_connections
+}
+PG_UNAVAILABLE_CLASSES = {"08": "unreachable", "53": "full", "57P": "unreachable"}
+# SQLite primary result codes. Writes begin with BEGIN IMMEDIATE and wait the busy timeout, so a
+# busy database here has been locked longer than that: not a race worth re-running at once.
+SQLITE_UNAVAILABLE = {
+    3: "read_only",  # SQLITE_PERM
+    5: "locked",  # SQLITE_BUSY
+    6: "locked",  # SQLITE_LOCKED
+    8: "read_only",  # SQLITE_READONLY
+    10: "io",  # SQLITE_IOERR
+    13: "full",  # SQLITE_FULL
+    14: "unreachable",  # SQLITE_CANTOPEN
+}
+
+
+def is_race(exc: BaseException) -> bool:
+    """Tell whether a database error means another transaction won a race (re-run the command)."""
+    return getattr(_driver_error(exc), "sqlstate", None) in PG_RACES
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """Name why the database cannot be used (locked, read_only, full, unreachable, io), or None.
+
+    None means the error is something else (a bug, a constraint): it must not pass for an outage.
+    """
+    driver = _driver_error(exc)
+    code = getattr(driver, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return SQLITE_UNAVAILABLE.get(code & 0xFF)
+    state = getattr(driver, "sqlstate", None)
+    if isinstance(state, str):
+        if state in PG_UNAVAILABLE:
+            return PG_UNAVAILABLE[state]
+        return next((r for p, r in PG_UNAVAILABLE_CLASSES.items() if state.startswith(p)), None)
+    if getattr(exc, "connection_invalidated", False):
+        return "unreachable"
+    # A driver error without a state is raised before any statement ran: no connection.
+    operational = type(driver).__name__ == "OperationalError"
+    return "unreachable" if operational and driver is not None else None
+
+
+def _driver_error(exc: BaseException) -> BaseException | None:
+    return exc.orig if isinstance(exc, DBAPIError) else exc
+
+
+def _raise_if_unavailable(exc: DBAPIError, message: Message | None = None) -> None:
+    """Raise StorageUnavailable when the error is an outage; return when it is something else."""
+    reason = storage_failure(exc)
+    if reason is not None:
+        log.warning("database unavailable (%s): %s", reason, exc.orig)
+        raise StorageUnavailable(reason, message or "") from exc

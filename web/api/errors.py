@@ -21,11 +21,14 @@ DOMAIN_STATUS: tuple[tuple[type[errors.DomainError], int], ...] = (
     (errors.PermissionDenied, 403),
     (errors.InvalidInput, 422),
     (errors.WrongStep, 409),
+    (errors.BrokenForm, 409),
     (errors.TaskNoLongerReady, 409),
     (errors.DirectiveNotActive, 409),
     (errors.ConcurrencyConflict, 409),
+    (errors.StorageUnavailable, 503),
     (errors.ProcessFailed, 500),
 )
+RETRY_AFTER_SECONDS = 30
 HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -36,6 +39,7 @@ HTTP_CODES = {
     422: "validation_error",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -70,6 +74,9 @@ def field_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 def domain_error(exc: errors.DomainError) -> Response:
     """Answer a domain error with its status, code and details."""
     status = next((s for kind, s in DOMAIN_STATUS if isinstance(exc, kind)), 400)
+    if isinstance(exc, errors.StorageUnavailable):  # logged where it was classified
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return error_response(status, exc.code, str(exc), {"reason": exc.reason}, headers)
     if status >= 500:
         log.error("the process failed", exc_info=exc)
     return error_response(status, exc.code, str(exc), _domain_details(exc))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from web.extensions import login_manager
 from web.messages import translate
 from workflows import errors
 
@@ -20,9 +21,11 @@ STATUS = {
     errors.PermissionDenied: 403,
     errors.InvalidInput: 422,
     errors.WrongStep: 409,
+    errors.BrokenForm: 409,
     errors.TaskNoLongerReady: 409,
     errors.DirectiveNotActive: 409,
     errors.ConcurrencyConflict: 409,
+    errors.StorageUnavailable: 503,
     errors.ProcessFailed: 500,
 }
 
@@ -43,14 +46,23 @@ def _page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+def _before_page(exc: errors.DomainError, status: int) -> None:
+    if isinstance(exc, errors.StorageUnavailable):  # logged where it was classified
+        if "_login_user" not in g:
+            # Loading the signed-in user is what failed: show the page as to a visitor, or
+            # rendering it would ask the database again (Flask-Login keeps the user in g).
+            g._login_user = login_manager.anonymous_user()
+    elif status >= 500:
+        log.exception("domain failure", exc_info=exc)
+
+
 def register(app: Flask) -> None:
     """Install the handlers."""
 
     @app.errorhandler(errors.DomainError)
     def domain_error(exc: errors.DomainError) -> tuple[str | Response, int]:
         status = status_of(exc)
-        if status >= 500:
-            log.exception("domain failure", exc_info=exc)
+        _before_page(exc, status)
         if request.path.startswith("/api/"):
             return _json(exc.code, str(exc), status)
         titles = {
@@ -59,6 +71,7 @@ def register(app: Flask) -> None:
             409: _("Already done"),
             422: _("Please check the form"),
             500: _("Something went wrong"),
+            503: _("Try again later"),
         }
         message = _("There is no such page, or it is not addressed to you.")
         if status != 404:
@@ -99,4 +112,7 @@ def register(app: Flask) -> None:
                 _("Something went wrong"),
                 _("The error was recorded. Please try again in a moment."),
             )
-        return _page(status, titles.get(status, _("Error")), messages.get(status, _("Error")))
+        message = messages.get(status, _("Error"))
+        if exc.description != type(exc).description:  # a view said exactly what is wrong
+            message = str(exc.description)
+        return _page(status, titles.get(status, _("Error")), message)
