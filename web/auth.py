@@ -1,4 +1,4 @@
-"""Sign-in and sign-out (Flask-Login); passwords are checked by the domain (argon2id)."""
+"""Sign-in and sign-out (Flask-Login) over server-side sessions; the domain checks passwords."""
 
 from __future__ import annotations
 
@@ -9,50 +9,78 @@ from werkzeug.wrappers import Response
 
 from web import context
 from web.context import SignedIn
-from web.extensions import limiter
 from web.forms import LoginForm
+from web.messages import translate
 from web.safety import safe_next
-from workflows import org
-from workflows.errors import DomainError
+from workflows import sessions, signin
+from workflows.signin import SignInThrottled
 
 bp = Blueprint("auth", __name__)
+SESSION_KEY = "sid"
 
 
 def load_user(user_id: str) -> SignedIn | None:
-    """Flask-Login's loader: the active user with this id, else nobody."""
-    if not user_id.isdigit():
+    """Flask-Login's loader: the user of a live server-side session, else nobody."""
+    info = sessions.session_user(context.db(), str(session.get(SESSION_KEY, "")))
+    if info is None or str(info.id) != user_id:
         return None
-    db = context.db()
-    try:
-        with db.reading() as s:
-            return SignedIn(org.user_info(org.load_actor(s, int(user_id))))
-    except DomainError:
-        return None
+    return SignedIn(info)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
 def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("inbox.index"))
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        with context.db().reading() as s:
-            info = org.authenticate(s, form.username.data or "", form.password.data or "")
-        if info is not None:
-            session.clear()
-            login_user(SignedIn(info))
-            session["language"] = info.language
-            return redirect(safe_next(form.next.data) or url_for("inbox.index"))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    attempt = signin.Attempt(
+        form.username.data or "", form.password.data or "", request.remote_addr or ""
+    )
+    try:
+        info = signin.sign_in(context.db(), attempt, throttle=context.config().rate_limits)
+    except SignInThrottled as exc:
+        flash(translate(exc.message), "danger")
+        page = render_template("auth/login.html", form=form)
+        return Response(page, 429, {"Retry-After": str(exc.retry_after_seconds)})
+    if info is None:
         flash(_("Wrong username or password."), "danger")
         return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form)
+    session.clear()
+    session[SESSION_KEY] = sessions.start_session(
+        context.db(),
+        info.id,
+        address=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+    )
+    login_user(SignedIn(info))
+    session["language"] = info.language
+    return redirect(safe_next(form.next.data) or url_for("inbox.index"))
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    sessions.end_session(context.db(), str(session.get(SESSION_KEY, "")))
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    ended, revoked = sessions.sign_out_everywhere(context.db(), context.my_id(), context.my_id())
+    logout_user()
+    session.clear()
+    flash(
+        _(
+            "You have signed out everywhere: %(sessions)s sessions ended, %(tokens)s API tokens "
+            "revoked.",
+            sessions=ended,
+            tokens=revoked,
+        ),
+        "info",
+    )
     return redirect(url_for("auth.login"))

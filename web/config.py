@@ -13,7 +13,9 @@ This is the only module that reads the environment.
 - DONDOC_MAX_UPLOAD_MB (default 20): largest accepted upload
 - DONDOC_TIMER_POLL_SECONDS (default 30): safety sweep of due BPMN timers
 - DONDOC_SECURE_COOKIES (default 0): mark cookies Secure (set 1 behind HTTPS)
-- DONDOC_RATE_LIMITS (default 1): rate-limit sign-in attempts (10 a minute per address)
+- DONDOC_RATE_LIMITS (default 1): slow sign-in guessing down (failures per account and address)
+- DONDOC_TRUSTED_PROXIES (default 0): how many reverse proxies in front of the app set
+  X-Forwarded-For/-Proto/-Host; 0 ignores those headers (a client could forge them)
 - DONDOC_MAIL_FROM (default dondoc@localhost): sender of notification mails
 - DONDOC_BASE_URL (default http://127.0.0.1:5000): where links in mails point
 - DONDOC_LEASE_SECONDS (default 30): how long a silent scheduler keeps the lease
@@ -35,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from workflows.settings import Settings
 
 PREFIX = "DONDOC_"
+SECRET_KEY_FILE = "secret_key"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,12 @@ class Config:
     lease_seconds: int = 30
     digest_hour: int = 7
     late_extensions: bool = False
+    trusted_proxies: int = 0
+
+    @property
+    def secret_key_file(self) -> Path:
+        """Where the generated secret key is kept (DONDOC_SECRET_KEY, when set, wins)."""
+        return self.instance_dir / SECRET_KEY_FILE
 
     def domain_settings(self) -> Settings:
         """The part of the configuration the domain rules read."""
@@ -78,7 +87,7 @@ def _values(environ: Mapping[str, str], instance_dir: Path) -> dict[str, str]:
 
 
 def _secret_key(instance_dir: Path) -> str:
-    key_file = instance_dir / "secret_key"
+    key_file = instance_dir / SECRET_KEY_FILE
     if key_file.is_file():
         return key_file.read_text().strip()
     instance_dir.mkdir(parents=True, exist_ok=True)
@@ -143,5 +152,6 @@ def load_config(
         lease_seconds=_int(values, "LEASE_SECONDS", 30, 2, 3600),
         digest_hour=_int(values, "DIGEST_HOUR", 7, 0, 23),
         late_extensions=_flag(values, "LATE_EXTENSIONS", False),
+        trusted_proxies=_int(values, "TRUSTED_PROXIES", 0, 0, 5),
     )
     return replace(config, **dict(overrides or {}))
