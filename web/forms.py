@@ -120,6 +120,12 @@ class UserForm(FlaskForm):
     unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
     roles = SelectMultipleField(_l("Roles"), choices=options(ROLE_CHOICES))
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=320)])
+    language = SelectField(
+        _l("Language"),
+        choices=options([("vi", "Tiếng Việt"), ("en", "English")]),  # each in its own language
+        default="vi",
+    )
     active = BooleanField(_l("Active"), default=True)
 
 

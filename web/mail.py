@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, render_template
 from flask_babel import force_locale
+from markupsafe import Markup
 
 from workflows.notifications import MailJob
 
@@ -40,11 +41,17 @@ def compose(app: Flask, job: MailJob, sender: str, base_url: str) -> EmailMessag
     """Build the mail of a notification in the recipient's language."""
     link = f"{base_url.rstrip('/')}/directives/{job.directive_id}" if job.directive_id else base_url
     with app.app_context(), app.test_request_context(), force_locale(job.language):
-        subject = render_template("mail/subject.txt", job=job).strip()
-        text = render_template("mail/notification.txt", job=job, link=link)
+        # One line: a header with a line break in user text would make every retry fail.
+        subject = " ".join(_plain(render_template("mail/subject.txt", job=job)).split())
+        text = _plain(render_template("mail/notification.txt", job=job, link=link))
         html = render_template("mail/notification.html", job=job, link=link)
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = subject, sender, job.to
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+def _plain(rendered: str) -> str:
+    """Turn a template rendered with autoescape back into plain text for a text/plain part."""
+    return Markup(rendered).unescape()

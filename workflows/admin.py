@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import org
+from engine import utcnow
+from workflows import audit, org
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound
 from workflows.messages import N_
-from workflows.models import ROLES, CalendarDay, Unit, User
+from workflows.models import CalendarDay, Unit, User
 
 LANGUAGES = ("vi", "en")
 
@@ -41,6 +43,8 @@ class UserRow:
     unit_code: str
     roles: tuple[str, ...]
     active: bool
+    email: str = ""
+    language: str = "vi"
 
 
 def _admin(session: Session, actor_id: int) -> User:
@@ -89,61 +93,11 @@ def list_users(db: Database, actor_id: int, unit_code: str | None = None) -> lis
                 u.unit.code,
                 tuple(sorted(u.roles)),
                 u.active,
+                u.email,
+                u.language,
             )
             for u in session.scalars(query)
         ]
-
-
-def add_user(
-    db: Database,
-    actor_id: int,
-    username: str,
-    full_name: str,
-    unit_code: str,
-    roles: list[str],
-    password: str,
-    title: str = "",
-) -> int:
-    """Create a user (admin only)."""
-
-    def run(session: Session) -> int:
-        _admin(session, actor_id)
-        return org.create_user(
-            session, username, full_name, unit_code, roles, password, title=title
-        )
-
-    return db.command(run)
-
-
-def update_user(
-    db: Database,
-    actor_id: int,
-    user_id: int,
-    *,
-    full_name: str,
-    title: str,
-    unit_code: str,
-    roles: list[str],
-    active: bool,
-) -> None:
-    """Change a user's name, unit, roles or status (admin only); never lock oneself out."""
-
-    def run(session: Session) -> None:
-        _admin(session, actor_id)
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound(N_("no user %(id)s", id=user_id))
-        if not roles or any(role not in ROLES for role in roles):
-            raise InvalidInput({"roles": N_("choose one or more roles")})
-        if not full_name.strip():
-            raise InvalidInput({"full_name": N_("required")})
-        if user_id == actor_id and ("admin" not in roles or not active):
-            raise InvalidInput({"roles": N_("you cannot remove your own administrator access")})
-        user.full_name, user.title = full_name.strip(), title.strip()
-        user.unit_id = org.unit_by_code(session, unit_code).id
-        user.roles_text, user.active = ",".join(sorted(set(roles))), active
-
-    db.command(run)
 
 
 def add_unit(
@@ -154,33 +108,101 @@ def add_unit(
     kind: str,
     parent_code: str | None,
     head_title: str = "",
+    now: datetime | None = None,
 ) -> int:
     """Create a unit under a parent (admin only)."""
+    at = now or utcnow()
 
     def run(session: Session) -> int:
-        _admin(session, actor_id)
+        actor = _admin(session, actor_id)
         if not name.strip():
             raise InvalidInput({"name": N_("required")})
-        return org.create_unit(
+        unit_id = org.create_unit(
             session, code, name, kind=kind, head_title=head_title, parent_code=parent_code or None
         )
+        after = {"name": name.strip(), "kind": kind, "parent": parent_code or None}
+        audit.record(
+            session,
+            actor=actor,
+            action="unit_created",
+            target_kind="unit",
+            target_key=code,
+            before=None,
+            after={"code": code, **after},
+            at=at,
+        )
+        return unit_id
 
     return db.command(run)
 
 
-def update_unit(db: Database, actor_id: int, unit_id: int, *, name: str, active: bool) -> None:
-    """Rename or (de)activate a unit; past assignments keep the name they were given under."""
+def update_unit(
+    db: Database,
+    actor_id: int,
+    unit_id: int,
+    *,
+    name: str,
+    active: bool,
+    parent_code: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Rename, move (to `parent_code`, None keeps it) or (de)activate a unit (admin only).
+
+    Past assignments keep the name they were given under.
+    """
+    at = now or utcnow()
 
     def run(session: Session) -> None:
-        _admin(session, actor_id)
+        actor = _admin(session, actor_id)
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise NotFound(N_("no unit %(id)s", id=unit_id))
         if not name.strip():
             raise InvalidInput({"name": N_("required")})
+        before = _unit_values(session, unit)
+        if parent_code:
+            unit.parent_id = _new_parent(session, unit, parent_code).id
         unit.name, unit.active = name.strip(), active
+        old, new = audit.changes(before, _unit_values(session, unit))
+        if new:
+            audit.record(
+                session,
+                actor=actor,
+                action=_unit_action(new),
+                target_kind="unit",
+                target_key=unit.code,
+                before=old,
+                after=new,
+                at=at,
+            )
 
     db.command(run)
+
+
+def _unit_values(session: Session, unit: Unit) -> dict[str, Any]:
+    parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+    return {"name": unit.name, "parent": parent.code if parent else None, "active": unit.active}
+
+
+def _unit_action(after: dict[str, Any]) -> str:
+    if "active" in after:
+        return "unit_reactivated" if after["active"] else "unit_deactivated"
+    return "unit_moved" if "parent" in after else "unit_renamed"
+
+
+def _new_parent(session: Session, unit: Unit, parent_code: str) -> Unit:
+    """The unit to move `unit` under: active, and neither the unit itself nor one of its own."""
+    parent = org.unit_by_code(session, parent_code)
+    if unit.parent_id is None:
+        raise InvalidInput({"parent": N_("the top unit cannot be moved")})
+    ancestor: Unit | None = parent
+    while ancestor is not None:
+        if ancestor.id == unit.id:
+            raise InvalidInput(
+                {"parent": N_("a unit cannot be moved under itself or one of its own units")}
+            )
+        ancestor = session.get(Unit, ancestor.parent_id) if ancestor.parent_id else None
+    return parent
 
 
 def set_language(db: Database, user_id: int, language: str) -> None:
@@ -212,6 +234,8 @@ def unit_members(db: Database, actor_id: int) -> list[UserRow]:
                 actor.unit.code,
                 tuple(sorted(u.roles)),
                 u.active,
+                u.email,
+                u.language,
             )
             for u in users
         ]
@@ -236,23 +260,40 @@ def calendar_days(db: Database) -> list[CalendarDayRow]:
 
 
 def set_calendar_day(
-    db: Database, actor_id: int, day: date, working: bool | None, note: str = ""
+    db: Database,
+    actor_id: int,
+    day: date,
+    working: bool | None,
+    note: str = "",
+    now: datetime | None = None,
 ) -> None:
     """Declare a day off or a make-up working day (admin); None removes the declaration.
 
     Deadlines computed from now on follow it; deadlines already given keep their instant.
     """
+    at = now or utcnow()
 
     def run(session: Session) -> None:
-        _admin(session, actor_id)
+        actor = _admin(session, actor_id)
         row = session.get(CalendarDay, day)
-        if working is None:
-            if row is not None:
-                session.delete(row)
+        before = None if row is None else {"working": row.working, "note": row.note}
+        after = None if working is None else {"working": working, "note": note.strip()[:255]}
+        if before == after:
             return
-        if row is None:
+        if row is not None:
+            session.delete(row)
+            session.flush()
+        if working is not None:
             session.add(CalendarDay(day=day, working=working, note=note.strip()[:255]))
-        else:
-            row.working, row.note = working, note.strip()[:255]
+        audit.record(
+            session,
+            actor=actor,
+            action="calendar_day_removed" if after is None else "calendar_day_declared",
+            target_kind="calendar_day",
+            target_key=day.isoformat(),
+            before=before,
+            after=after,
+            at=at,
+        )
 
     db.command(run)

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from engine import utcnow
 from workflows import org
 from workflows.db import Database
-from workflows.models import Assignment, Directive, Notification, User
+from workflows.models import Assignment, Directive, Notification, Task, User
 
 KINDS = ("assigned", "reminder", "overdue", "returned")
 MAX_MAIL_ATTEMPTS = 8
+EXCERPT_LENGTH = 60
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,15 @@ def notify_assignment(
 ) -> None:
     """Tell the unit's heads (and the leaders, for escalations) once per event."""
     directive = session.get(Directive, assignment.directive_id)
+    task = session.get(Task, assignment.task_id)
     base = {
         "unit": assignment.unit_code,
         "unit_name": assignment.unit_name,
         "number": directive.number if directive else "",
         "title": directive.title if directive else "",
         "due_at": assignment.due_at.isoformat() if assignment.due_at else None,
+        "task_number": task.number if task else None,
+        "task_excerpt": excerpt(task.content) if task else "",
     }
     rows = [
         {
@@ -103,6 +107,15 @@ def notify_assignment(
         for person in _recipients(session, assignment, supervisors, heads)
     ]
     insert_notices(session, rows)
+
+
+def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
+    """The start of a text on one line, cut at a word and marked with an ellipsis if longer."""
+    flat = " ".join(text.split())
+    if len(flat) <= length:
+        return flat
+    cut = flat[: length - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
 
 
 def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:

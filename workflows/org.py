@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -81,6 +81,21 @@ def require_role(user: User, *roles: str) -> None:
         raise RoleRequired(*roles)
 
 
+def normalise_email(address: str) -> str:
+    """Check an e-mail address (syntax only, no network) and return its normal form; "" stays."""
+    if not address.strip():
+        return ""
+    try:
+        checked = validate_email(
+            address.strip(), check_deliverability=False, globally_deliverable=False
+        )
+    except EmailNotValidError as exc:
+        raise InvalidInput(
+            {"email": N_("%(address)s is not a valid e-mail address", address=address.strip())}
+        ) from exc
+    return str(checked.normalized)[:255]
+
+
 def unit_by_code(session: Session, code: str) -> Unit:
     """Return an active unit by its code."""
     unit = session.scalar(select(Unit).where(Unit.code == code))
@@ -131,6 +146,10 @@ def create_user(
 ) -> int:
     """Add a user with hashed password; roles must be known and the unit must exist."""
     problems = _user_problems(session, username, full_name, roles, password)
+    try:
+        email = normalise_email(email)
+    except InvalidInput as exc:
+        problems.update(exc.field_messages)
     if problems:
         raise InvalidInput(problems)
     unit = unit_by_code(session, unit_code)
@@ -189,20 +208,6 @@ def list_usernames_of(db: Database) -> list[str]:
                 select(User.username).where(User.active.is_(True)).order_by(User.username)
             )
         )
-
-
-def reset_password(db: Database, username: str) -> str:
-    """Give a user a new random password and return it (shown once, never stored in clear)."""
-    password = secrets.token_urlsafe(12)
-
-    def run(session: Session) -> None:
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(N_("no user %(id)s", id=username))
-        user.password_hash = hash_password(password)
-
-    db.command(run)
-    return password
 
 
 def assignee_alias() -> Any:

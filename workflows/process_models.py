@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from engine.diffing import ModelDiff, diff_models
 from engine.models import as_model_version
 from engine.specs import sha256_of
 from engine.tables import ProcessInstance, ProcessModelVersion
-from workflows import forms, history, org
+from workflows import audit, forms, history, org
 from workflows.db import Database
 from workflows.errors import DomainError, InvalidInput, NotFound
 from workflows.messages import N_
@@ -128,6 +129,7 @@ def save_version(
 
     def run(session: Session) -> ModelVersion:
         actor = _require_admin(session, actor_id)
+        was_published = _published_number(db, session)
         latest = _latest(session)
         if latest is not None and based_on is not None and latest.number > based_on:
             raise NewerVersionSaved(latest.number, latest.author, latest.created_at)
@@ -149,7 +151,7 @@ def save_version(
             raise ModelRejected(exc.problems) from exc
         _record(session, actor, "model_saved", saved, at)
         if publish:
-            _record(session, actor, "model_published", saved, at)
+            _record(session, actor, "model_published", saved, at, was_published)
         return saved
 
     return db.command(run)
@@ -168,8 +170,9 @@ def publish_version(
             raise InvalidInput(
                 {"version": N_("version %(number)s is already published", number=version.number)}
             )
+        was_published = _published_number(db, session)
         published = db.processes.publish_model(session, version.id)
-        _record(session, actor, "model_published", published, at)
+        _record(session, actor, "model_published", published, at, was_published)
         return published
 
     return db.command(run)
@@ -219,7 +222,22 @@ def _diff(
     return diff_models(texts[previous.id], texts[version.id])
 
 
-def _record(session: Session, actor: User, kind: str, version: ModelVersion, at: datetime) -> None:
+def _published_number(db: Database, session: Session) -> int | None:
+    try:
+        return db.processes.published_model(session, MODEL_KEY).number
+    except engine.ModelNotFound:
+        return None
+
+
+def _record(
+    session: Session,
+    actor: User,
+    kind: str,
+    version: ModelVersion,
+    at: datetime,
+    was_published: int | None = None,
+) -> None:
+    """Write the change to the history and to the audit log of administrative changes."""
     history.record(
         session,
         kind,
@@ -227,4 +245,21 @@ def _record(session: Session, actor: User, kind: str, version: ModelVersion, at:
         actor=actor,
         after={"model": version.model_key, "version": version.number, "sha256": version.sha256},
         detail=version.comment,
+    )
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    if kind == "model_published":
+        before, after = {"published": was_published}, {"published": version.number}
+    else:
+        before = None
+        after = {"version": version.number, "sha256": version.sha256, "comment": version.comment}
+    audit.record(
+        session,
+        actor=actor,
+        action=kind,
+        target_kind="process",
+        target_key=f"{version.model_key} v{version.number}",
+        before=before,
+        after=after,
+        at=at,
     )

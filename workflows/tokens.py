@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows import org
+from workflows import audit, org
 from workflows.db import Database
 from workflows.errors import NotFound
 from workflows.messages import N_
@@ -23,15 +23,30 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(db: Database, username: str, name: str = "") -> str:
-    """Create a bearer token for a user and return it; it cannot be shown again."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+def create_token(db: Database, username: str, name: str = "", now: datetime | None = None) -> str:
+    """Create a bearer token for a user and return it; it cannot be shown again.
+
+    Only the command line creates tokens, so the audit log names it as the actor.
+    """
+    token, at = TOKEN_PREFIX + secrets.token_urlsafe(32), now or utcnow()
 
     def run(session: Session) -> None:
         user = session.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
             raise NotFound(N_("no user %(id)s", id=username))
-        session.add(ApiToken(user_id=user.id, token_sha256=_digest(token), name=name[:100]))
+        session.add(
+            ApiToken(user_id=user.id, token_sha256=_digest(token), name=name[:100], created_at=at)
+        )
+        audit.record(
+            session,
+            actor=None,
+            action="token_created",
+            target_kind="user",
+            target_key=username,
+            before=None,
+            after={"name": name[:100]},
+            at=at,
+        )
 
     db.command(run)
     return token
@@ -64,6 +79,17 @@ def revoke_tokens(db: Database, username: str, now: datetime | None = None) -> i
         ).all()
         for token in tokens:
             token.revoked_at = at
+        if tokens:
+            audit.record(
+                session,
+                actor=None,
+                action="tokens_revoked",
+                target_kind="user",
+                target_key=username,
+                before={"live_tokens": len(tokens)},
+                after={"live_tokens": 0},
+                at=at,
+            )
         return len(tokens)
 
     return db.command(run)

@@ -1,4 +1,5 @@
-"""Administration pages: users and units (admin only; the domain checks it again)."""
+"""Administration pages: users, units, the calendar, the audit log (admin only; the domain
+checks it again)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from web import context
+from web import auditlog, context
 from web.forms import CalendarDayForm, UnitForm, UserForm
 from web.messages import problems_of
-from workflows import admin
+from workflows import accounts, admin, audit, sessions
 from workflows.errors import InvalidInput
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -61,6 +62,20 @@ def user(user_id: int | None = None) -> Response | str | tuple[str, int]:
     ), status
 
 
+@bp.post("/users/<int:user_id>/sign-out")
+def sign_out_user(user_id: int) -> Response:
+    ended, revoked = sessions.sign_out_everywhere(context.db(), context.my_id(), user_id)
+    flash(
+        _(
+            "Signed out everywhere: %(sessions)s sessions ended, %(tokens)s API tokens revoked.",
+            sessions=ended,
+            tokens=revoked,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
 def _user_data(row: admin.UserRow | None) -> object | None:
     if row is None:
         return None
@@ -74,6 +89,8 @@ def _user_data(row: admin.UserRow | None) -> object | None:
             "unit": row.unit_code,
             "roles": list(row.roles),
             "active": row.active,
+            "email": row.email,
+            "language": row.language,
             "password": "",
         },
     )()
@@ -82,7 +99,7 @@ def _user_data(row: admin.UserRow | None) -> object | None:
 def _save_user(form: UserForm, user_id: int | None) -> None:
     roles = list(form.roles.data or [])
     if user_id is None:
-        admin.add_user(
+        accounts.add_user(
             context.db(),
             context.my_id(),
             form.username.data or "",
@@ -91,9 +108,10 @@ def _save_user(form: UserForm, user_id: int | None) -> None:
             roles,
             form.password.data or "",
             form.title.data or "",
+            email=form.email.data or "",
         )
         return
-    admin.update_user(
+    accounts.update_user(
         context.db(),
         context.my_id(),
         user_id,
@@ -102,6 +120,9 @@ def _save_user(form: UserForm, user_id: int | None) -> None:
         unit_code=form.unit.data or "",
         roles=roles,
         active=bool(form.active.data),
+        # A field the page did not post keeps its value (not the form's default).
+        email=form.email.data or "" if "email" in request.form else None,
+        language=form.language.data if "language" in request.form else None,
     )
 
 
@@ -119,7 +140,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
         abort(404)
     form = UnitForm(obj=None if request.method == "POST" else existing)
     if existing is not None:
-        form.kind.validate_choice = False  # kind and parent are fixed once a unit exists
+        form.kind.validate_choice = False  # the kind is fixed once a unit exists
     form.parent.choices = [SelectChoice("", "—")] + [
         SelectChoice(r.code, f"{r.code} — {r.name}") for r in rows
     ]
@@ -144,6 +165,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
                     existing.id,
                     name=form.name.data or "",
                     active=bool(form.active.data),
+                    parent_code=form.parent.data or None,
                 )
         except InvalidInput as exc:
             problems = problems_of(exc)
@@ -170,3 +192,27 @@ def calendar() -> Response | str | tuple[str, int]:
     return render_template(
         "admin/calendar.html", form=form, rows=admin.calendar_days(context.db())
     ), status
+
+
+@bp.get("/audit")
+def audit_log() -> str:
+    """The audit log of administrative changes, newest first, by action and target."""
+    action = request.args.get("action") or ""
+    action = action if action in audit.ACTIONS else ""
+    target = request.args.get("target", "").strip()[:100]
+    result = audit.audit_entries(
+        context.db(),
+        context.my_id(),
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=50,
+        action=action or None,
+        target=target or None,
+    )
+    return render_template(
+        "admin/audit.html",
+        page=result,
+        action=action,
+        target=target,
+        actions=audit.ACTIONS,
+        **auditlog.template_context(),
+    )
