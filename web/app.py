@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, request, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from web import filters, i18n
+from web import filters, guards, i18n
 from web.auth import bp as auth_bp
 from web.auth import load_user
 from web.config import Config, load_config
-from web.extensions import babel, csrf, limiter, login_manager
+from web.extensions import babel, csrf, login_manager
 from web.pages import (
     admin,
     directives,
@@ -57,6 +58,8 @@ def create_app(
     """Build the application; nothing is created at import time."""
     config = load_config(environ, overrides)
     app = Flask(__name__)
+    # Escape in every template, whatever its file name: mails and partials carry user text too.
+    app.jinja_options = {**app.jinja_options, "autoescape": True}
     app.config.update(
         SECRET_KEY=config.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -70,10 +73,13 @@ def create_app(
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE=config.timezone,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
-        RATELIMIT_ENABLED=config.rate_limits,
     )
     app.extensions["dondoc.config"] = config
+    if config.trusted_proxies:
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.extensions["dondoc.db"] = Database(config.database_url, _settings(config))
+    guards.install(app)
     _init_extensions(app)
     _register(app)
     app.context_processor(lambda: {"config_max_mb": config.max_upload_mb})
@@ -109,9 +115,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     app.before_request(_limit_diagram_bodies)  # before CSRF, which reads the body
+    app.before_request(guards.refuse_nul_characters)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
-    limiter.init_app(app)
     filters.register(app)
 
 
@@ -141,8 +147,12 @@ def _register(app: Flask) -> None:
         return send_from_directory(VENDOR, target, max_age=86400)
 
     @app.get("/healthz")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    def health() -> tuple[dict[str, object], int, dict[str, str]]:
+        from web.scheduler import LEASE
+        from workflows.health import check_health
+
+        report = check_health(database(app), LEASE)
+        return report.as_json(), 503 if report.failing else 200, {"Cache-Control": "no-store"}
 
 
 def _register_api(app: Flask) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from web.config import load_config
-from workflows import demo, forms, org, schema, tokens
+from workflows import accounts, backup, demo, forms, org, schema, tokens
 from workflows.db import Database
 from workflows.directives import create_directive
 from workflows.errors import DomainError
@@ -44,8 +44,78 @@ def db_group() -> None:
 def db_upgrade() -> None:
     """Bring the database schema up to date (Alembic migrations)."""
     db = _database()
-    schema.upgrade(db)
+    _upgrade(db)
     click.echo(f"database at revision {schema.current_revision(db)}")
+
+
+def _upgrade(db: Database) -> None:
+    """Upgrade the schema; a failure is one line on stderr and exit status 1, nothing changed."""
+    try:
+        schema.upgrade(db)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _require_current_schema() -> None:
+    """Refuse to start on an empty, outdated or too new database schema (one line, exit 1)."""
+    db = _database()
+    try:
+        schema.check_current(db)
+    except DomainError as exc:
+        raise click.ClickException(f"not starting: {exc}") from exc
+    finally:
+        db.dispose()
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_command(path: Path) -> None:
+    """Back up the database, attachments and secret key into a new directory PATH."""
+    config = load_config()
+    db = Database(config.database_url, config.domain_settings())
+    try:
+        made = backup.create_backup(db, path, _instance_files())
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    for name in made.missing:
+        click.echo(f"warning: attachment file {name} is missing from the upload folder", err=True)
+    for name in made.altered:
+        click.echo(f"warning: attachment file {name} differs from its recorded SHA-256", err=True)
+    click.echo(
+        f"backup of the {made.database} database at revision {made.schema_revision} with "
+        f"{made.attachments} attachment(s), {made.total_bytes} bytes, written to {made.path}"
+    )
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database and uploads that are not empty.")
+def restore_command(path: Path, force: bool) -> None:
+    """Restore a backup made by `dondoc backup` (stop the server first)."""
+    config = load_config()
+    db = Database(config.database_url, config.domain_settings())
+    try:
+        restored = backup.restore_backup(db, path, _instance_files(), force=force)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    click.echo(
+        f"restored the {restored.database} database at revision {restored.schema_revision} "
+        f"and {restored.attachments} attachment(s)"
+    )
+    if restored.needs_upgrade:
+        click.echo(f"now run `dondoc db upgrade` to bring it to {restored.head_revision}")
+
+
+def _instance_files() -> backup.InstanceFiles:
+    config = load_config()
+    return backup.InstanceFiles(
+        upload_dir=config.upload_dir or config.instance_dir / "uploads",
+        secret_key_file=config.secret_key_file,
+    )
 
 
 @main.command("init")
@@ -53,7 +123,7 @@ def db_upgrade() -> None:
 def init(with_demo: bool) -> None:
     """Create or upgrade the database and load the bundled process (version 1)."""
     db = _database()
-    schema.upgrade(db)
+    _upgrade(db)
     if demo.install_process_model(db):
         click.echo("process model 'directive' version 1 installed from bpmn/directive.bpmn")
     for key in forms.install_bundled_forms(db):
@@ -98,21 +168,38 @@ def user_group() -> None:
 @click.option("--unit", "unit_code", required=True, help="Unit code, e.g. KHTC.")
 @click.option("--role", "roles", multiple=True, required=True, help="Role; repeat for several.")
 @click.option("--title", default="", help="Job title.")
+@click.option("--email", default="", help="E-mail address for notifications.")
 @click.password_option(help="Password (asked for when not given).")
 def user_create(
-    username: str, full_name: str, unit_code: str, roles: tuple[str, ...], title: str, password: str
+    username: str,
+    full_name: str,
+    unit_code: str,
+    roles: tuple[str, ...],
+    title: str,
+    email: str,
+    password: str,
 ) -> None:
     """Create a user account."""
     db = _database()
     try:
-        db.command(
-            lambda s: org.create_user(
-                s, username, full_name, unit_code, list(roles), password, title=title
-            )
+        accounts.add_user(
+            db, None, username, full_name, unit_code, list(roles), password, title, email=email
         )
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"user {username} created")
+
+
+@user_group.command("set-email")
+@click.argument("username")
+@click.argument("address")
+def user_set_email(username: str, address: str) -> None:
+    """Set the e-mail address notifications are mailed to ("" removes it)."""
+    try:
+        stored = accounts.set_email(_database(), None, username, address)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"e-mail of {username}: {stored or '(none)'}")
 
 
 @user_group.command("reset-password")
@@ -121,7 +208,7 @@ def user_reset_password(username: str) -> None:
     """Give a user a new random password and print it once."""
     db = _database()
     try:
-        password = org.reset_password(db, username)
+        password = accounts.reset_password(db, username)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"new password for {username}: {password}")
@@ -180,6 +267,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 
     from web.app import create_app
 
+    _require_current_schema()
     app = create_app()
     scheduler = None if no_scheduler else _deadline_scheduler(app)
     if scheduler is not None:
@@ -200,6 +288,7 @@ def scheduler_command() -> None:
 
     from web.app import create_app
 
+    _require_current_schema()
     app = create_app()
     scheduler = _deadline_scheduler(app)
     stopping = threading.Event()
@@ -210,6 +299,41 @@ def scheduler_command() -> None:
     stopping.wait()
     scheduler.stop()
     click.echo("scheduler stopped")
+
+
+@main.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--max-state-mb", default=5.0, show_default=True, help="Largest healthy state.")
+def check(as_json: bool, max_state_mb: float) -> None:
+    """Check the data read-only; exit 0 when clean, 1 with findings, 2 when it cannot run."""
+    import json
+    from dataclasses import asdict
+
+    from workflows import consistency
+
+    config = load_config()
+    upload_dir = config.upload_dir or config.instance_dir / "uploads"
+    try:
+        report = consistency.check_database(
+            config.database_url, upload_dir, int(max_state_mb * 1024 * 1024)
+        )
+    except consistency.CannotCheck as exc:
+        click.echo(f"dondoc check could not run: {exc}", err=True)
+        sys.exit(2)
+    grouped = report.by_check()
+    if as_json:
+        findings = [asdict(finding) for finding in report.findings]
+        counts = {name: len(found) for name, found in grouped.items()}
+        body = {"clean": report.clean, "counts": counts, "examined": report.examined}
+        click.echo(json.dumps({**body, "findings": findings}, ensure_ascii=False, indent=2))
+    else:
+        for name, found in grouped.items():
+            click.echo(f"{name}: {len(found)} finding(s)" if found else f"{name}: ok")
+            for finding in found:
+                click.echo(f"  - {finding.subject}: {finding.problem}")
+        examined = ", ".join(f"{count} {what}" for what, count in report.examined.items())
+        click.echo(f"{len(report.findings)} finding(s) in {len(grouped)} checks ({examined})")
+    sys.exit(0 if report.clean else 1)
 
 
 @main.command("bench", context_settings={"ignore_unknown_options": True})

@@ -73,6 +73,7 @@ EVENT_LABELS = {
     "form_submitted": _l("Form submitted"),
 }
 NOTICE_LABELS = {
+    "sign_in_held": _l("Sign-in held"),
     "digest": _l("Daily digest"),
     "assigned": _l("New task"),
     "reminder": _l("Reminder"),
@@ -130,4 +131,6 @@ FIELD_LABELS = {
     "assignee": _l("Hand to"),
     "assignment": _l("Assignment"),
     "language": _l("Language"),
+    "email": _l("E-mail"),
+    "parent": _l("Parent unit"),
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_, Message
 from workflows.models import DIRECTIVE_KINDS, Assignment, Directive, Task, Unit
 from workflows.search import fold
+from workflows.text import clean, clean_number
 
 MODEL_KEY = "directive"
 REPORTING_KINDS = ("once", "monthly", "quarterly")
@@ -65,7 +66,7 @@ def create_directive(
     uploads: Sequence[Upload] = (),
 ) -> int:
     """Enter a directive, its tasks and files; its process starts and waits to be assigned."""
-    at = now or utcnow()
+    at, data = now or utcnow(), _cleaned(data)
     written: list[Path] = []
 
     def run(session: Session) -> int:
@@ -75,12 +76,12 @@ def create_directive(
         org.require_role(actor, "clerk", "supervisor")
         _check_directive(session, data, at.astimezone(db.settings.tz).date())
         directive = Directive(
-            number=data.number.strip(),
+            number=data.number,
             issued_year=data.issued_on.year,
             kind=data.kind,
-            issuer=data.issuer.strip(),
+            issuer=data.issuer,
             issued_on=data.issued_on,
-            title=data.title.strip(),
+            title=data.title,
             body=data.body,
             search_text=fold(f"{data.number} {data.title} {data.issuer}"),
             status="assigning",
@@ -129,8 +130,9 @@ def assign_directive(
         actor = org.load_actor(session, actor_id)
         item, directive = directive_of_work_item(session, db, actor, work_item_id, "assign")
         if tasks is not None:
-            _check_tasks(session, tasks, directive.issued_on, at.astimezone(db.settings.tz).date())
-            _replace_tasks(session, directive, tasks)
+            edited = _cleaned_tasks(tasks)
+            _check_tasks(session, edited, directive.issued_on, at.astimezone(db.settings.tz).date())
+            _replace_tasks(session, directive, edited)
         payload = _assign_all(session, db, directive, at)
         directive.status = "in_progress"
         directive.assigned_at = at
@@ -265,23 +267,39 @@ def _resumed_status(directive: Directive) -> str:
     return "in_progress" if directive.assigned_at is not None else "assigning"
 
 
+def _cleaned(data: DirectiveInput) -> DirectiveInput:
+    """Return the directive as it is compared and stored: one form for every look-alike."""
+    return replace(
+        data,
+        number=clean_number(data.number),
+        issuer=clean(data.issuer),
+        title=clean(data.title),
+        body=clean(data.body),
+        tasks=_cleaned_tasks(data.tasks),
+    )
+
+
+def _cleaned_tasks(tasks: Sequence[TaskInput]) -> tuple[TaskInput, ...]:
+    return tuple(replace(task, content=clean(task.content)) for task in tasks)
+
+
 def _check_directive(session: Session, data: DirectiveInput, local_today: date) -> None:
     problems: dict[str, Message] = {}
-    if not data.number.strip():
+    if not data.number:
         problems["number"] = N_("required")
     if data.kind not in DIRECTIVE_KINDS:
         problems["kind"] = N_("unknown document type")
-    if not data.issuer.strip():
+    if not data.issuer:
         problems["issuer"] = N_("required")
-    if not data.title.strip():
+    if not data.title:
         problems["title"] = N_("required")
     if not EARLIEST_ISSUE <= data.issued_on <= date.today() + MAX_TERM:
         problems["issued_on"] = N_("the issue date is not plausible")
     duplicate = session.scalar(
         select(Directive.id).where(
-            Directive.number == data.number.strip(),
+            Directive.number == data.number,
             Directive.issued_year == data.issued_on.year,
-            Directive.issuer == data.issuer.strip(),
+            Directive.issuer == data.issuer,
         )
     )
     if duplicate is not None:

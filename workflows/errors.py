@@ -7,10 +7,15 @@ DomainError
 │   └── NotAssignedToUnit     the work item belongs to another unit or person
 ├── InvalidInput              the data is wrong; `fields` says where (HTTP 422)
 ├── WrongStep                 the work item is not the step this use case completes (HTTP 409)
+├── BrokenForm                the step's stored form no longer passes the form checks (HTTP 409)
 ├── TaskNoLongerReady         someone already did this step; `done_by`, `done_at` (HTTP 409)
 ├── DirectiveNotActive        the directive is completed or cancelled (HTTP 409)
 ├── ConcurrencyConflict       retried and still lost the race (HTTP 409)
-└── ProcessFailed             the process diagram failed while running (HTTP 500, logged)
+├── StorageUnavailable        the database or upload folder cannot be used now (HTTP 503)
+├── ProcessFailed             the process diagram failed while running (HTTP 500, logged)
+├── SchemaNotCurrent          the database is empty, outdated or newer than this release
+├── UpgradeFailed             a migration failed; the upgrade was rolled back
+└── BackupRefused             a backup cannot be made or restored as asked; nothing was touched
 """
 
 from __future__ import annotations
@@ -78,6 +83,16 @@ class WrongStep(DomainError):
     code = "wrong_step"
 
 
+class BrokenForm(DomainError):
+    """The step's JSON Schema form fails the form checks (stored before they existed)."""
+
+    code = "broken_form"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(N_("this step's form is broken; an administrator must correct it"))
+        self.key = key
+
+
 class TaskNoLongerReady(DomainError):
     """The step was already done, by `done_by` at `done_at` when the history knows."""
 
@@ -104,7 +119,50 @@ class ConcurrencyConflict(DomainError):
     code = "conflict"
 
 
+class StorageUnavailable(DomainError):
+    """The database or the upload folder cannot be used now (read-only, full, locked, down).
+
+    `reason` names the kind for operators and logs: locked, read_only, full, unreachable, io.
+    """
+
+    code = "unavailable"
+
+    def __init__(self, reason: str, message: str | Message = "") -> None:
+        super().__init__(message or N_("the system cannot save right now; try again later"))
+        self.reason = reason
+
+
 class ProcessFailed(DomainError):
     """The process diagram failed while running; nothing was saved."""
 
     code = "process_failed"
+
+
+class SchemaNotCurrent(DomainError):
+    """The database schema is not the one this release runs on (operators read the message).
+
+    `state` is "empty" (no schema), "outdated" (run `dondoc db upgrade`) or "newer" (a revision
+    this release does not know, made by a newer release); `revision` and `head` say which.
+    """
+
+    code = "schema_not_current"
+
+    def __init__(self, state: str, revision: str | None, head: str, message: str) -> None:
+        super().__init__(message)
+        self.state, self.revision, self.head = state, revision, head
+
+
+class UpgradeFailed(DomainError):
+    """A migration failed; its transaction was rolled back and the schema is unchanged."""
+
+    code = "upgrade_failed"
+
+    def __init__(self, revision: str | None, message: str) -> None:
+        super().__init__(message)
+        self.revision = revision
+
+
+class BackupRefused(DomainError):
+    """A backup cannot be made or restored as asked (bad checksum, target not empty, ...)."""
+
+    code = "backup_refused"

@@ -170,7 +170,7 @@ def test_hostile_diagrams_are_refused_through_both_doors(client_for, db, name: s
         assert "hostile" in {p["element"] for p in problems}  # shown at the script task
     assert _versions(db) == 1
     assert "/etc/passwd" not in saved.get_data(as_text=True) or name == "open"
-    assert admin.get("/healthz").get_json() == {"status": "ok"}
+    assert admin.get("/healthz").get_json()["status"] == "ok"
 
 
 def test_a_50_mb_upload_is_stopped_before_it_is_read(client_for, db) -> None:
@@ -179,7 +179,7 @@ def test_a_50_mb_upload_is_stopped_before_it_is_read(client_for, db) -> None:
     response = _upload(admin, huge)
     assert response.status_code == 413
     assert _versions(db) == 1
-    assert admin.get("/healthz").get_json() == {"status": "ok"}
+    assert admin.get("/healthz").get_json()["status"] == "ok"
 
 
 def test_a_file_just_over_the_diagram_limit_is_refused_with_the_limit(client_for, db) -> None:
@@ -228,7 +228,7 @@ def test_runaway_scripts_are_stopped_at_run_time_and_nothing_is_kept(
     assert any(word in page for word in ("stopped", "refused", "longer than"))
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Directive)) == 0
-    assert clerk.get("/healthz").get_json() == {"status": "ok"}
+    assert clerk.get("/healthz").get_json()["status"] == "ok"
     assert clerk.get("/inbox").status_code == 200
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 from werkzeug.wrappers import Response
@@ -23,6 +23,11 @@ def authenticate() -> Response | None:
     request.max_content_length = MAX_BODY_BYTES
     if request.method == "OPTIONS":
         return None
+    if request.is_json and request.content_length:
+        try:  # parse once with the app's bounded parser: too deep a body is a 400, not a 500
+            current_app.json.loads(request.get_data(cache=True))
+        except ValueError as exc:
+            return error_response(400, "invalid_json", f"The body is not valid JSON: {exc}")
     header = request.headers.get("Authorization")
     if header is not None:
         return _by_token(header)
