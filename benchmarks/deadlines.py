@@ -29,10 +29,11 @@ from sqlalchemy import func, insert, select, update
 
 from engine.tables import ProcessInstance
 from web.scheduler import DeadlineScheduler
-from workflows import deadlines, demo, directives, schema
+from workflows import deadlines, directives
 from workflows.db import Database
 from workflows.directives import DirectiveInput, TaskInput
-from workflows.models import Assignment, Directive, Event, Task, Unit, User
+from workflows.setup import demo, schema
+from workflows.tables import Assignment, Directive, Event, Task, Unit, User
 
 UNITS = ("VP", "TTR", "KHTC", "QLKH", "QLCN", "CCTDC", "TTUD")
 

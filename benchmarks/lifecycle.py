@@ -34,11 +34,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine.tables import WorkItem
-from workflows import demo, directives, schema, steps
+from workflows import directives
 from workflows.db import Database
 from workflows.directives import DirectiveInput, TaskInput
-from workflows.models import User
 from workflows.settings import Settings
+from workflows.setup import demo, schema
+from workflows.steps import unit_work as steps
+from workflows.tables import User
 
 BPMN = Path(__file__).resolve().parent.parent / "bpmn" / "directive.bpmn"
 UNITS = ("VP", "TTR", "KHTC", "QLKH", "QLCN", "CCTDC", "TTUD")

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from workflows import demo, forms, schema
 from workflows.db import Database
-from workflows.models import User
+from workflows.diagrams import forms
 from workflows.settings import Settings
+from workflows.setup import demo, schema
+from workflows.tables import User
 
 pytest_plugins = ["tests.support.plugin"]
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.tables import ProcessInstance, WorkItem
-from workflows import inbox as inboxes
 from workflows.db import Database
-from workflows.models import Assignment, Event, Report
+from workflows.read import inbox as inboxes
+from workflows.tables import Assignment, Event, Report
 
 
 def items_for(db: Database, user_id: int, step: str | None = None) -> list[inboxes.InboxItem]:

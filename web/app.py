@@ -149,7 +149,7 @@ def _register(app: Flask) -> None:
     @app.get("/healthz")
     def health() -> tuple[dict[str, object], int, dict[str, str]]:
         from web.scheduler import LEASE
-        from workflows.health import check_health
+        from workflows.operations.health import check_health
 
         report = check_health(database(app), LEASE)
         return report.as_json(), 503 if report.failing else 200, {"Cache-Control": "no-store"}

@@ -12,8 +12,8 @@ from web.context import SignedIn
 from web.forms import LoginForm
 from web.messages import translate
 from web.safety import safe_next
-from workflows import sessions, signin
-from workflows.signin import SignInThrottled
+from workflows.access import sessions, signin
+from workflows.access.signin import SignInThrottled
 
 bp = Blueprint("auth", __name__)
 SESSION_KEY = "sid"

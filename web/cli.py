@@ -11,10 +11,15 @@ from typing import TYPE_CHECKING
 import click
 
 from web.config import load_config
-from workflows import accounts, backup, demo, forms, org, schema, tokens
+from workflows.access import tokens
 from workflows.db import Database
+from workflows.diagrams import forms
 from workflows.directives import create_directive
 from workflows.errors import DomainError
+from workflows.operations import backup
+from workflows.organisation import accounts
+from workflows.organisation import people as org
+from workflows.setup import demo, schema
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -309,7 +314,7 @@ def check(as_json: bool, max_state_mb: float) -> None:
     import json
     from dataclasses import asdict
 
-    from workflows import consistency
+    from workflows.operations import consistency
 
     config = load_config()
     upload_dir = config.upload_dir or config.instance_dir / "uploads"

@@ -7,7 +7,7 @@ from flask_login import UserMixin, current_user
 
 from web.config import Config
 from workflows.db import Database
-from workflows.org import UserInfo
+from workflows.organisation.people import UserInfo
 
 
 class SignedIn(UserMixin):

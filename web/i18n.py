@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from web import context
 from web.forms import LanguageForm
 from web.safety import safe_next
-from workflows import admin
+from workflows.organisation import units as admin
 
 LANGUAGES = ("vi", "en")
 bp = Blueprint("i18n", __name__)

@@ -17,9 +17,10 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from workflows import deadlines, digest, leases, notifications
+from workflows import deadlines, digest, notifications
 from workflows.db import Database
 from workflows.notifications import MailJob
+from workflows.operations import leases
 
 log = logging.getLogger(__name__)
 LEASE = "deadline-scheduler"

@@ -16,12 +16,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import org
-from workflows.access import may_see_directive
+from workflows.access.permissions import may_see_directive
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound, PermissionDenied, StorageUnavailable
 from workflows.messages import N_
-from workflows.models import Attachment, User
+from workflows.organisation import people as org
+from workflows.tables import Attachment, User
 
 ZIP, OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ALLOWED = {

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from workflows.db import Database
 from workflows.errors import NotFound, PermissionDenied, RoleRequired
 from workflows.messages import N_
-from workflows.models import AuditEntry, User
+from workflows.tables import AuditEntry, User
 
 COMMAND_LINE = "command line"
 CHANGED = "changed"

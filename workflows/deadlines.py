@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows.calendar import WorkCalendar, reporting_windows
 from workflows.db import Database
-from workflows.engine_calls import apply_step_result, engine_errors
 from workflows.errors import DirectiveNotActive
-from workflows.models import CalendarDay, Directive, Task
+from workflows.pipeline import apply_step_result, engine_errors
+from workflows.rules.calendar import WorkCalendar, reporting_windows
+from workflows.tables import CalendarDay, Directive, Task
 
 
 def work_calendar(session: Session) -> WorkCalendar:

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows import inbox
 from workflows.db import Database
-from workflows.models import User
 from workflows.notifications import insert_notices
+from workflows.read import inbox
+from workflows.tables import User
 
 DIGEST_ROLES = ("unit_head", "unit_staff", "supervisor")
 

@@ -12,15 +12,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows import deadlines, history, notifications, org
+from workflows import deadlines, history, notifications
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
-from workflows.engine_calls import complete_work_item, directive_of_work_item, engine_errors
 from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_, Message
-from workflows.models import DIRECTIVE_KINDS, Assignment, Directive, Task, Unit
-from workflows.search import fold
-from workflows.text import clean, clean_number
+from workflows.organisation import people as org
+from workflows.pipeline import complete_work_item, directive_of_work_item, engine_errors
+from workflows.rules.folding import fold
+from workflows.rules.text import clean, clean_number
+from workflows.tables import DIRECTIVE_KINDS, Assignment, Directive, Task, Unit
 
 MODEL_KEY = "directive"
 REPORTING_KINDS = ("once", "monthly", "quarterly")

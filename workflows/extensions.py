@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from engine import utcnow
-from workflows import deadlines, history, notifications, org
-from workflows.access import may_see_directive
+from workflows import deadlines, history, notifications
+from workflows.access.permissions import may_see_directive
 from workflows.db import Database
-from workflows.engine_calls import engine_errors
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound, PermissionDenied
 from workflows.messages import N_
-from workflows.models import Assignment, Directive, ExtensionRequest, Task, User
+from workflows.organisation import people as org
+from workflows.pipeline import engine_errors
+from workflows.tables import Assignment, Directive, ExtensionRequest, Task, User
 
 MAX_REASON = 5000
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows.models import Event, User
+from workflows.tables import Event, User
 
 
 def record(

@@ -12,9 +12,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows import org
 from workflows.db import Database
-from workflows.models import Assignment, Directive, Notification, Task, User
+from workflows.organisation import people as org
+from workflows.tables import Assignment, Directive, Notification, Task, User
 
 KINDS = ("assigned", "reminder", "overdue", "returned")
 MAX_MAIL_ATTEMPTS = 8

@@ -19,9 +19,12 @@ from tests.e2e.conftest import LiveServer
 from tests.e2e.test_directive_flow import Person, sign_in
 from tests.helpers import item_of
 from tests.workflows.conftest import small_directive
-from workflows import diagrams, directives, queries, steps
+from workflows import directives
 from workflows.db import Database
+from workflows.diagrams import migration as diagrams
 from workflows.directives import TaskInput
+from workflows.read import detail as queries
+from workflows.steps import unit_work as steps
 
 LEGAL_REVIEW = "Thẩm định pháp lý / Legal review"
 

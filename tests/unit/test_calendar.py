@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workflows.calendar import ReportingKind, ReportingWindow, WorkCalendar, reporting_windows
-from workflows.timeliness import due_at_for
+from workflows.rules.calendar import ReportingKind, ReportingWindow, WorkCalendar, reporting_windows
+from workflows.rules.timeliness import due_at_for
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = WorkCalendar()

@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workflows.diagrams.form_schema import parse_schema, values_from
 from workflows.errors import InvalidInput
-from workflows.formschema import parse_schema, values_from
 
 REFS = ("#", "#/$defs/a", "#/$defs/b", "#/$defs/a/allOf/0", "#/properties/x", "#/nope", "#a")
 PATTERNS = ("^(a+)+$", "(a)\\1", "(?=a)", "^[A-Z]{2}-\\d+$", "(", "a{2,1}", "\\pL+")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflows.timeliness import days_left, due_at_for, timeliness
+from workflows.rules.timeliness import days_left, due_at_for, timeliness
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE = datetime(2020, 1, 23, 17, 0, tzinfo=UTC)  # 24:00 on 23/01/2020 in Hà Nội time

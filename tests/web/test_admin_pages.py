@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.web.helpers import csrf_token
-from workflows import org
+from workflows.organisation import people as org
 
 
 def _post(client, path: str, data: dict):
@@ -80,8 +80,8 @@ def test_units_are_created_and_renamed_without_touching_past_assignments(
     )
     units = admin.get("/admin/units").get_data(as_text=True)
     assert "Trung tâm Chuyển đổi số" in units
-    from workflows import admin as admin_use_cases
-    from workflows import queries
+    from workflows.organisation import units as admin_use_cases
+    from workflows.read import detail as queries
 
     khtc = next(u for u in admin_use_cases.list_units(db) if u.code == "KHTC")
     assert (

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from web.app import create_app, database
-from workflows import listing
-from workflows.tokens import create_token
+from workflows.access.tokens import create_token
+from workflows.read import listing
 
 Headers = dict[str, str]
 V1 = "/api/v1"

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from web.app import create_app, database
-from workflows.tokens import create_token
+from workflows.access.tokens import create_token
 
 CHECKS = [
     not_a_server_error,

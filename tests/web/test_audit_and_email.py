@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from tests.web.helpers import csrf_token
 from web.cli import main
-from workflows import admin, audit
+from workflows import audit
 from workflows.db import Database
-from workflows.models import AuditEntry, User
+from workflows.organisation import units as admin
+from workflows.tables import AuditEntry, User
 
 
 def _post(client, path: str, data: dict):

@@ -18,10 +18,11 @@ from flask.testing import FlaskClient
 
 from tests.helpers import item_of
 from tests.web.helpers import csrf_token
-from workflows import directives, extensions, queries
+from workflows import directives, extensions
 from workflows.attachments import Upload
 from workflows.db import Database
 from workflows.directives import DirectiveInput, TaskInput
+from workflows.read import detail as queries
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 PEOPLE = {

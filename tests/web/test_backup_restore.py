@@ -34,12 +34,15 @@ import sqlalchemy as sa
 
 from tests.helpers import projection_disagreements
 from tests.support.postgres import PostgresServer
-from workflows import directives, schema, steps, tokens
+from workflows import directives
+from workflows.access import tokens
 from workflows.attachments import Upload
 from workflows.db import Database
 from workflows.directives import DirectiveInput, TaskInput
 from workflows.errors import DomainError
 from workflows.settings import Settings
+from workflows.setup import schema
+from workflows.steps import unit_work as steps
 
 DONDOC = Path(sys.executable).with_name("dondoc")
 UNITS = ("KHTC", "VP", "TTR", "QLKH", "QLCN", "CCTDC", "TTUD")

@@ -16,7 +16,7 @@ from tests.workflows.conftest import small_directive
 from workflows import directives
 from workflows.db import Database
 from workflows.errors import InvalidInput
-from workflows.models import Directive
+from workflows.tables import Directive
 
 HUGE = "99999999999999999999"
 

@@ -21,12 +21,13 @@ from sqlalchemy import select
 from tests.helpers import items_for
 from tests.workflows.conftest import small_directive
 from web.cli import main
-from workflows import directives, steps
+from workflows import directives
 from workflows.attachments import Upload
 from workflows.db import Database
 from workflows.directives import DirectiveInput, TaskInput
-from workflows.models import User
 from workflows.settings import Settings
+from workflows.steps import unit_work as steps
+from workflows.tables import User
 
 PDF = b"%PDF-1.4\n" + b"0" * 2000 + b"\n%%EOF\n"
 

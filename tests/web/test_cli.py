@@ -9,10 +9,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from web.cli import main
-from workflows import org, schema
 from workflows.db import Database
 from workflows.directives import MODEL_KEY
-from workflows.models import Directive
+from workflows.organisation import people as org
+from workflows.setup import schema
+from workflows.tables import Directive
 
 
 @pytest.fixture
@@ -112,7 +113,7 @@ def test_bench_quick_prints_the_table(env) -> None:
 
 
 def test_token_create_prints_a_token_that_the_api_accepts(env) -> None:
-    from workflows import tokens
+    from workflows.access import tokens
 
     runner = CliRunner()
     assert runner.invoke(main, ["init", "--demo"], env=env).exit_code == 0

@@ -15,9 +15,10 @@ from sqlalchemy import update
 from tests.helpers import item_of, snapshot
 from tests.web.helpers import csrf_token
 from tests.workflows.form_diagrams import reported_before_legal_review
-from workflows import admin, forms
 from workflows.db import Database
-from workflows.models import StepForm
+from workflows.diagrams import forms
+from workflows.organisation import units as admin
+from workflows.tables import StepForm
 
 BACKTRACKING = "^(a+)+$"
 ATTACK = "a" * 30 + "!"  # Python's re takes about 2**30 steps to refuse it

@@ -12,8 +12,9 @@ from flask.testing import FlaskClient
 from tests.helpers import item_of, snapshot
 from tests.web.helpers import csrf_token
 from tests.workflows.form_diagrams import reported_before_legal_review
-from workflows import admin, forms
 from workflows.db import Database
+from workflows.diagrams import forms
+from workflows.organisation import units as admin
 
 
 @pytest.fixture

@@ -36,11 +36,11 @@ from tests.workflows.conftest import small_directive
 from web.app import create_app
 from web.scheduler import DeadlineScheduler
 from workflows import directives
+from workflows.access.tokens import create_token
 from workflows.db import MODEL_RULES, PROJECTION_RULES, Database
 from workflows.directives import TaskInput
 from workflows.errors import ProcessFailed
-from workflows.models import Directive, Event, Notification
-from workflows.tokens import create_token
+from workflows.tables import Directive, Event, Notification
 
 MB = 1024 * 1024
 SCRIPT_SECONDS = 6.0  # long enough that the attack is surely still running when healthz asks

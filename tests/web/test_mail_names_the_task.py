@@ -15,10 +15,11 @@ from tests.helpers import item_of
 from tests.web.helpers import sign_in
 from web.app import create_app
 from web.mail import compose
-from workflows import accounts, directives, notifications
+from workflows import directives, notifications
 from workflows.db import Database
 from workflows.directives import DirectiveInput, TaskInput
-from workflows.models import Notification
+from workflows.organisation import accounts
+from workflows.tables import Notification
 
 LONG = (
     "Kiểm tra việc chấp hành quy định về đo lường đối với các cơ sở kinh doanh xăng dầu "

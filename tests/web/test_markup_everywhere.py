@@ -31,11 +31,13 @@ from tests.web.helpers import csrf_token
 from tests.workflows.form_diagrams import with_legal_review
 from web.i18n import NOTICE_LABELS
 from web.mail import compose
-from workflows import admin, digest, tokens
+from workflows import digest
+from workflows.access import tokens
 from workflows.attachments import clean_filename
 from workflows.db import Database
-from workflows.models import Notification, User
 from workflows.notifications import MailJob, excerpt
+from workflows.organisation import units as admin
+from workflows.tables import Notification, User
 
 META = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
 IMG = "<img src=x onerror=alert(1)>"

@@ -20,9 +20,11 @@ from tests.engine import variants
 from tests.helpers import item_of, snapshot
 from tests.web.helpers import csrf_token
 from tests.workflows.conftest import small_directive
-from workflows import directives, queries, steps
+from workflows import directives
 from workflows.db import Database
-from workflows.models import Directive
+from workflows.read import detail as queries
+from workflows.steps import unit_work as steps
+from workflows.tables import Directive
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 XXE_FILE = b"""<?xml version="1.0"?>

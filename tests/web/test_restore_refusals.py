@@ -20,10 +20,13 @@ import sqlalchemy as sa
 
 from tests.fixtures.upgrade.rows import fixture_of, load_rows
 from tests.web.test_backup_restore import Instance, sqlite_instance
-from workflows import directives, dumps, schema, steps
+from workflows import directives
 from workflows.attachments import Upload
 from workflows.directives import DirectiveInput, TaskInput
 from workflows.errors import BackupRefused
+from workflows.operations import dumps
+from workflows.setup import schema
+from workflows.steps import unit_work as steps
 
 
 def _dump(path: Path) -> list[str]:

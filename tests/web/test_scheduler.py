@@ -22,10 +22,12 @@ from tests.workflows.conftest import small_directive
 from web.app import create_app
 from web.mail import smtp_sender
 from web.scheduler import LEASE, DeadlineScheduler
-from workflows import directives, leases, notifications, steps
+from workflows import directives, notifications
 from workflows.db import Database
 from workflows.directives import TaskInput
-from workflows.models import Event, Notification, User
+from workflows.operations import leases
+from workflows.steps import unit_work as steps
+from workflows.tables import Event, Notification, User
 
 
 class Inbox:
@@ -184,8 +186,9 @@ def test_only_one_scheduler_is_active_and_another_takes_over(db: Database) -> No
 
 
 def test_an_extension_moves_the_reminder_and_the_escalation(mail_app, smtp, users) -> None:
-    from workflows import extensions, queries
-    from workflows.models import Directive
+    from workflows import extensions
+    from workflows.read import detail as queries
+    from workflows.tables import Directive
 
     db: Database = mail_app.extensions["dondoc.db"]
     scheduler = DeadlineScheduler(db, lease_seconds=5, sweep_seconds=60)

@@ -22,10 +22,11 @@ from tests.conftest import seed
 from tests.helpers import item_of
 from tests.workflows.conftest import small_directive
 from web.scheduler import LEASE
-from workflows import directives, leases
+from workflows import directives
 from workflows.db import Database
 from workflows.directives import TaskInput
-from workflows.models import Event, Notification, User
+from workflows.operations import leases
+from workflows.tables import Event, Notification, User
 
 UNITS = ("VP", "TTR", "KHTC", "QLKH", "QLCN", "CCTDC")
 LEASE_SECONDS = 3

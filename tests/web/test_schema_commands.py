@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.upgrade.rows import fixture_of, load_rows
-from workflows import schema
 from workflows.db import Database
 from workflows.settings import Settings
+from workflows.setup import schema
 
 DONDOC = Path(sys.executable).with_name("dondoc")
 REFUSAL_TIMEOUT_SECONDS = 60  # a server that starts instead of refusing runs until this

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from engine import utcnow
 from tests.web.helpers import csrf_token, sign_in
 from web.app import create_app
-from workflows import accounts, sessions, tokens
+from workflows.access import sessions, tokens
 from workflows.db import Database
 from workflows.errors import PermissionDenied
-from workflows.models import UserSession
+from workflows.organisation import accounts
+from workflows.tables import UserSession
 
 
 def _copy_cookies(source: FlaskClient, target: FlaskClient) -> None:

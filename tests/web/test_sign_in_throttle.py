@@ -14,9 +14,9 @@ from sqlalchemy import select
 from engine import utcnow
 from tests.web.helpers import csrf_token
 from web.app import create_app
-from workflows import signin
+from workflows.access import signin
 from workflows.db import Database
-from workflows.models import Notification, SignInFailure
+from workflows.tables import Notification, SignInFailure
 
 WRONG = "wrong-password-123"
 

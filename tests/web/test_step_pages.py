@@ -10,7 +10,8 @@ from werkzeug.test import encode_multipart
 
 from tests.helpers import item_of, snapshot
 from tests.web.helpers import csrf_token
-from workflows import queries, steps
+from workflows.read import detail as queries
+from workflows.steps import unit_work as steps
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 

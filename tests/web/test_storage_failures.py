@@ -20,9 +20,10 @@ from tests.helpers import item_of, snapshot
 from tests.web.helpers import csrf_token
 from web.app import create_app, database
 from web.scheduler import LEASE
-from workflows import leases, schema
+from workflows.access.tokens import create_token
 from workflows.db import Database
-from workflows.tokens import create_token
+from workflows.operations import leases
+from workflows.setup import schema
 
 CANNOT_SAVE_VI = "Hệ thống tạm thời không lưu được dữ liệu; vui lòng thử lại sau."
 CANNOT_LOAD_VI = "Hệ thống tạm thời không tải được dữ liệu; vui lòng thử lại sau."

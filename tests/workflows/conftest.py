@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from tests.helpers import item_of
-from workflows import demo, directives
+from workflows import directives
 from workflows.db import Database
 from workflows.directives import DirectiveInput, TaskInput
+from workflows.setup import demo
 
 
 def small_directive(issued_on: date, number: str = "12/TB-SKHCN") -> DirectiveInput:

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from tests.helpers import item_of
 from tests.workflows.conftest import small_directive
-from workflows import directives, forms, steps
+from workflows import directives
 from workflows.db import Database
+from workflows.diagrams import forms
+from workflows.steps import unit_work as steps
 
 DIRECTIVE_BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "directive.bpmn"
 UNIT_CHECK_SCHEMA = {

@@ -10,10 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from tests.workflows.form_diagrams import with_legal_review
-from workflows import accounts, admin, audit, forms, process_models, sessions, tokens
+from workflows import audit
+from workflows.access import sessions, tokens
 from workflows.db import Database
+from workflows.diagrams import forms
+from workflows.diagrams import versions as process_models
 from workflows.errors import InvalidInput, RoleRequired
-from workflows.models import AuditEntry, User
+from workflows.organisation import accounts
+from workflows.organisation import units as admin
+from workflows.tables import AuditEntry, User
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 

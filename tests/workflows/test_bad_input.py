@@ -9,8 +9,7 @@ import pytest
 
 from tests.helpers import item_of, snapshot
 from tests.workflows.conftest import small_directive
-from workflows import directives, queries, steps
-from workflows import inbox as inboxes
+from workflows import directives
 from workflows.db import Database
 from workflows.directives import TaskInput
 from workflows.errors import (
@@ -23,6 +22,9 @@ from workflows.errors import (
     TaskNoLongerReady,
     WrongStep,
 )
+from workflows.read import detail as queries
+from workflows.read import inbox as inboxes
+from workflows.steps import unit_work as steps
 
 
 def test_a_step_done_twice_says_who_did_it_and_when(db: Database, users, assigned_small) -> None:

@@ -14,11 +14,13 @@ from sqlalchemy import func, select
 from tests.conftest import seed
 from tests.helpers import items_for
 from tests.workflows import workers
-from workflows import demo, directives, steps
-from workflows import inbox as inboxes
+from workflows import directives
 from workflows.db import Database
 from workflows.errors import TaskNoLongerReady
-from workflows.models import Assignment, Event, User
+from workflows.read import inbox as inboxes
+from workflows.setup import demo
+from workflows.steps import unit_work as steps
+from workflows.tables import Assignment, Event, User
 
 UNITS = ("VP", "TTR", "KHTC", "QLKH", "QLCN", "CCTDC", "TTUD")
 

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from tests.helpers import item_of
 from tests.workflows import workers
-from workflows import queries, steps
 from workflows.db import Database
-from workflows.models import Assignment
+from workflows.read import detail as queries
 from workflows.settings import Settings
+from workflows.steps import unit_work as steps
+from workflows.tables import Assignment
 
 
 def test_kill_9_after_a_commit_then_a_new_process_continues(

@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from tests.helpers import item_of
 from tests.workflows.conftest import small_directive
-from workflows import deadlines, directives, queries, steps
+from workflows import deadlines, directives
 from workflows.db import Database
 from workflows.directives import TaskInput
 from workflows.errors import RoleRequired
-from workflows.models import Event
+from workflows.read import detail as queries
 from workflows.settings import Settings
+from workflows.steps import unit_work as steps
+from workflows.tables import Event
 
 
 def _timer_events(db: Database) -> list[tuple[str, int | None]]:
@@ -112,7 +114,8 @@ def test_a_declared_day_off_moves_the_deadlines_given_from_then_on(
 ) -> None:
     from datetime import timedelta
 
-    from workflows import admin, queries
+    from workflows.organisation import units as admin
+    from workflows.read import detail as queries
 
     due = today + timedelta(days=14)
     while due.weekday() >= 5:

@@ -9,11 +9,13 @@ import pytest
 
 from tests.helpers import item_of, snapshot
 from tests.workflows.conftest import small_directive
-from workflows import directives, extensions, queries, steps
+from workflows import directives, extensions
 from workflows.db import Database
 from workflows.directives import TaskInput
 from workflows.errors import InvalidInput, NotAssignedToUnit, RoleRequired
+from workflows.read import detail as queries
 from workflows.settings import Settings
+from workflows.steps import unit_work as steps
 
 
 def _khtc(db: Database, users, directive_id: int):
@@ -22,7 +24,7 @@ def _khtc(db: Database, users, directive_id: int):
 
 
 def _timers(db: Database, directive_id: int, assignment_id: int) -> dict[str, datetime]:
-    from workflows.models import Directive
+    from workflows.tables import Directive
 
     with db.reading() as session:
         instance = session.get(Directive, directive_id).process_instance_id

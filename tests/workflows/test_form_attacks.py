@@ -20,12 +20,14 @@ from sqlalchemy import update
 from tests.helpers import item_of, snapshot
 from tests.workflows.conftest import small_directive
 from tests.workflows.form_diagrams import publish, with_unit_check
-from workflows import directives, forms, steps
+from workflows import directives
 from workflows.db import Database
+from workflows.diagrams import forms
+from workflows.diagrams.form_patterns import form_errors
 from workflows.errors import BrokenForm, InvalidInput
-from workflows.form_steps import complete_form_step
-from workflows.formpatterns import form_errors
-from workflows.models import StepForm
+from workflows.steps import unit_work as steps
+from workflows.steps.form_step import complete_form_step
+from workflows.tables import StepForm
 
 BACKTRACKING = "^(a+)+$"  # Python's re needs about 2**n steps to refuse "a" * n + "!"
 ATTACK = "a" * 30 + "!"

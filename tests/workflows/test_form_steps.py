@@ -20,8 +20,9 @@ from tests.workflows.form_diagrams import (
     with_legal_review,
     with_unit_check,
 )
-from workflows import directives, forms, queries, steps
+from workflows import directives
 from workflows.db import Database
+from workflows.diagrams import forms
 from workflows.errors import (
     InvalidInput,
     NotAssignedToUnit,
@@ -30,8 +31,10 @@ from workflows.errors import (
     RoleRequired,
     WrongStep,
 )
-from workflows.form_steps import complete_form_step
-from workflows.models import Directive
+from workflows.read import detail as queries
+from workflows.steps import unit_work as steps
+from workflows.steps.form_step import complete_form_step
+from workflows.tables import Directive
 
 GOOD = json.dumps(
     {

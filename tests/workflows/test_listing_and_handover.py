@@ -9,11 +9,13 @@ import pytest
 
 from tests.helpers import item_of, items_for
 from tests.workflows.conftest import small_directive
-from workflows import demo, directives, steps
+from workflows import directives
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotAssignedToUnit, RoleRequired
-from workflows.listing import DirectiveFilter, list_directives
-from workflows.search import fold
+from workflows.read.listing import DirectiveFilter, list_directives
+from workflows.rules.folding import fold
+from workflows.setup import demo
+from workflows.steps import unit_work as steps
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,12 @@ from tests.conftest import seed
 from tests.engine import variants
 from tests.helpers import item_of, items_for, snapshot
 from tests.workflows.conftest import small_directive
-from workflows import diagrams, directives, steps
+from workflows import directives
 from workflows.db import Database
+from workflows.diagrams import migration as diagrams
 from workflows.errors import InvalidInput, NotFound, RoleRequired
-from workflows.models import Directive, Event, User
+from workflows.steps import unit_work as steps
+from workflows.tables import Directive, Event, User
 
 
 def save_version(db: Database, xml: bytes) -> int:
@@ -195,7 +197,7 @@ def test_two_admins_saving_at_once_get_two_versions_on_postgresql(pg_url: str) -
     """Both compute the same next number; the loser's unique-key error is retried, not a 500."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from workflows import process_models
+    from workflows.diagrams import versions as process_models
 
     seed(pg_url)
     db = Database(pg_url)

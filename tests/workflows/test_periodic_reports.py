@@ -9,11 +9,13 @@ import pytest
 
 from tests.helpers import item_of, items_for
 from tests.workflows.conftest import small_directive
-from workflows import directives, queries, steps
-from workflows.calendar import WorkCalendar, reporting_windows
+from workflows import directives
 from workflows.db import Database
 from workflows.directives import TaskInput
 from workflows.errors import InvalidInput
+from workflows.read import detail as queries
+from workflows.rules.calendar import WorkCalendar, reporting_windows
+from workflows.steps import unit_work as steps
 
 
 def _monthly(today: date, months: int) -> TaskInput:

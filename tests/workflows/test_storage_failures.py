@@ -13,10 +13,10 @@ from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.helpers import item_of, snapshot
-from workflows import schema
 from workflows.db import Database
 from workflows.errors import StorageUnavailable
-from workflows.models import Unit
+from workflows.setup import schema
+from workflows.tables import Unit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,7 +103,8 @@ UPLOAD_SCRIPT = textwrap.dedent(
     from datetime import date
     from pathlib import Path
     from tests.workflows.conftest import small_directive
-    from workflows import directives, steps
+    from workflows import directives
+    from workflows.steps import unit_work as steps
     from workflows.attachments import Upload
     from workflows.db import Database
     from workflows.errors import StorageUnavailable
@@ -147,7 +148,7 @@ def _upload_in_a_limited_process(
 def test_a_report_whose_second_file_fails_leaves_no_file(
     db: Database, users, upload_dir: Path, assigned_small
 ) -> None:
-    from workflows import steps
+    from workflows.steps import unit_work as steps
 
     steps.start_work(db, users["cv.khtc"], item_of(db, users["cv.khtc"], "execute", 1).work_item_id)
     report = item_of(db, users["truong.khtc"], "report", task_no=1).work_item_id

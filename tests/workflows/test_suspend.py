@@ -12,11 +12,13 @@ from sqlalchemy import select
 from engine.tables import ProcessInstance
 from tests.helpers import item_of, items_for, snapshot
 from tests.workflows.conftest import small_directive
-from workflows import deadlines, directives, queries, steps
+from workflows import deadlines, directives
 from workflows.db import Database
 from workflows.directives import TaskInput
 from workflows.errors import DirectiveNotActive, InvalidInput, RoleRequired
-from workflows.models import Directive
+from workflows.read import detail as queries
+from workflows.steps import unit_work as steps
+from workflows.tables import Directive
 
 
 def _status(db: Database, directive_id: int) -> tuple[str, str]:

@@ -13,11 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import item_of, items_for
-from workflows import demo, directives, queries, steps
-from workflows import inbox as inboxes
+from workflows import directives
 from workflows.db import Database
-from workflows.models import Assignment, Event
+from workflows.read import detail as queries
+from workflows.read import inbox as inboxes
 from workflows.settings import Settings
+from workflows.setup import demo
+from workflows.steps import unit_work as steps
+from workflows.tables import Assignment, Event
 
 
 class Clock:
@@ -51,7 +54,7 @@ def fresh(db_url: str):
 def _assignments(db: Database) -> dict[tuple[int, str], Assignment]:
     with db.reading() as session:
         rows = session.scalars(select(Assignment)).all()
-        from workflows.models import Task
+        from workflows.tables import Task
 
         numbers = {t.id: t.number for t in session.scalars(select(Task))}
         session.expunge_all()

@@ -6,8 +6,8 @@ import os
 import signal
 import time
 
-from workflows import steps
 from workflows.db import Database
+from workflows.steps import unit_work as steps
 
 
 def start_work_at(url: str, user_id: int, work_item_id: str, start_at: float) -> str:

@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from web import context
 from web.api.errors import error_response
 from web.context import SignedIn
-from workflows.org import UserInfo
-from workflows.tokens import user_for_token
+from workflows.access.tokens import user_for_token
+from workflows.organisation.people import UserInfo
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_BODY_BYTES = 2 * 1024 * 1024

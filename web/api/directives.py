@@ -20,8 +20,10 @@ from web.api.schemas import (
     DirectiveSchema,
     HistorySchema,
 )
-from workflows import directives, listing, queries
+from workflows import directives
 from workflows.directives import DirectiveInput, TaskInput
+from workflows.read import detail as queries
+from workflows.read import listing
 
 TAGS = ["directives"]
 DIRECTIVE_ID = "<int(min=1, max=2147483647):directive_id>"

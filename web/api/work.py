@@ -19,9 +19,11 @@ from web.api.schemas import (
     InboxQuerySchema,
     InboxSchema,
 )
-from workflows import directives, inbox, steps
+from workflows import directives
 from workflows.errors import InvalidInput, WrongStep
-from workflows.workitems import step_for_actor
+from workflows.read import inbox
+from workflows.read.work_item import step_for_actor
+from workflows.steps import unit_work as steps
 
 TAGS = ["work"]
 REQUIRED_FIELDS = {

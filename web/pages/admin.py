@@ -12,8 +12,11 @@ from wtforms import SelectChoice
 from web import auditlog, context
 from web.forms import CalendarDayForm, UnitForm, UserForm
 from web.messages import problems_of
-from workflows import accounts, admin, audit, sessions
+from workflows import audit
+from workflows.access import sessions
 from workflows.errors import InvalidInput
+from workflows.organisation import accounts
+from workflows.organisation import units as admin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -15,10 +15,12 @@ from web import context
 from web.forms import CancelForm, DirectiveForm
 from web.messages import problems_of
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
-from workflows import admin, directives, extensions, queries
-from workflows import trail as trails
+from workflows import directives, extensions
 from workflows.errors import InvalidInput
-from workflows.listing import DirectiveFilter, list_directives
+from workflows.organisation import units as admin
+from workflows.read import detail as queries
+from workflows.read import trail as trails
+from workflows.read.listing import DirectiveFilter, list_directives
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
 STATUSES = ("assigning", "in_progress", "suspended", "completed", "cancelled")

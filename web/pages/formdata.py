@@ -8,10 +8,10 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
-from workflows import admin
 from workflows.attachments import Upload
 from workflows.db import Database
 from workflows.directives import TaskInput
+from workflows.organisation import units as admin
 
 
 def unit_choices(db: Database, user_id: int) -> list[SelectChoice]:

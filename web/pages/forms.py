@@ -13,9 +13,9 @@ from wtforms.validators import Length, Optional
 
 from web import context
 from web.messages import problems_of, translate
-from workflows import forms
+from workflows.diagrams import forms
+from workflows.diagrams.form_schema import FormField
 from workflows.errors import InvalidInput
-from workflows.formschema import FormField
 
 bp = Blueprint("forms", __name__, url_prefix="/admin/forms")
 

@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 
 from web import context
 from workflows import extensions
-from workflows import inbox as inboxes
-from workflows.formschema import FORM_KEY
+from workflows.diagrams.form_schema import FORM_KEY
+from workflows.read import inbox as inboxes
 
 bp = Blueprint("inbox", __name__)
 STEPS = ("assign", "execute", "report", "accept", "contribute", "acknowledge")

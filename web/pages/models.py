@@ -22,10 +22,12 @@ from flask_login import login_required
 from web import context
 from web.forms import ConfirmForm, ModelUploadForm
 from web.messages import problems_of, translate
-from workflows import diagrams, forms, process_models
 from workflows.db import MODEL_RULES
+from workflows.diagrams import forms
+from workflows.diagrams import migration as diagrams
+from workflows.diagrams import versions as process_models
+from workflows.diagrams.versions import ModelRejected, NewerVersionSaved
 from workflows.errors import InvalidInput
-from workflows.process_models import ModelRejected, NewerVersionSaved
 
 bp = Blueprint("models", __name__, url_prefix="/admin/models")
 

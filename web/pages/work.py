@@ -25,9 +25,13 @@ from web.forms import (
 from web.messages import problems_of, translate
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
 from web.safety import safe_next
-from workflows import admin, directives, extensions, form_steps, forms, steps
+from workflows import directives, extensions
+from workflows.diagrams import forms
 from workflows.errors import BrokenForm, InvalidInput, TaskNoLongerReady
-from workflows.workitems import WorkItemPage, work_item_page
+from workflows.organisation import units as admin
+from workflows.read.work_item import WorkItemPage, work_item_page
+from workflows.steps import form_step as form_steps
+from workflows.steps import unit_work as steps
 
 bp = Blueprint("work", __name__)
 

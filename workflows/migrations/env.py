@@ -8,7 +8,7 @@ from alembic import context
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, create_engine
 
-import workflows.models  # noqa: F401 - registers the domain tables on the shared metadata
+import workflows.tables  # noqa: F401 - registers the domain tables on the shared metadata
 from engine import Base
 
 target_metadata = Base.metadata

@@ -65,10 +65,18 @@ def upgrade() -> None:
     # ### end Alembic commands ###
 
 
+def fold(text: str) -> str:
+    """Search folding as it stood at this revision (a migration must not follow later code)."""
+    import re
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", bare).strip().lower()
+
+
 def _fill_search_text() -> None:
     """Fold the searchable text of the directives entered before this revision."""
-    from workflows.search import fold
-
     connection = op.get_bind()
     rows = connection.execute(sa.text("SELECT id, number, title, issuer FROM directive")).all()
     for directive_id, number, title, issuer in rows:

@@ -1,0 +1,1 @@
+"""Process diagrams as administrators manage them: versions, migration, step forms and schemas."""

@@ -1,0 +1,1 @@
+"""What operators run: backup and restore, the consistency check, health, the scheduler lease."""

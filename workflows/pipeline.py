@@ -1,0 +1,195 @@
+"""How use cases reach the process engine: permission checks, error translation, side effects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import engine
+from engine import FiredTimer, ReadyTask, StepResult
+from workflows import history, notifications
+from workflows.db import Database
+from workflows.errors import (
+    DirectiveNotActive,
+    InvalidInput,
+    NotAssignedToUnit,
+    NotFound,
+    ProcessFailed,
+    TaskNoLongerReady,
+    WrongStep,
+)
+from workflows.messages import N_
+from workflows.organisation import people as org
+from workflows.tables import Assignment, Directive, Event, User
+
+HEAD_FORMS = frozenset({"report", "contribute", "acknowledge"})
+UNIT_LANES = frozenset({"unit", "lead_unit"})
+
+
+@contextmanager
+def engine_errors(work_item_id: str | None = None) -> Iterator[None]:
+    """Translate engine errors into domain errors."""
+    try:
+        yield
+    except engine.TaskNoLongerReady as exc:
+        raise TaskNoLongerReady(work_item_id or exc.task_id) from exc
+    except (engine.TaskNotFound, engine.InstanceNotFound) as exc:
+        raise NotFound(str(exc)) from exc
+    except engine.InstanceNotRunning as exc:
+        raise DirectiveNotActive(f"the directive's process is {exc.status}") from exc
+    except engine.InvalidTaskData as exc:
+        raise InvalidInput({"data": str(exc)}) from exc
+    except (engine.ProcessError, engine.ModelNotFound, engine.ModelInvalid) as exc:
+        raise ProcessFailed(str(exc)) from exc
+
+
+def check_may_act(actor: User, item: ReadyTask) -> None:
+    """Raise unless the actor may complete this work item (lane, unit, role, assignee)."""
+    if item.lane == "supervisor":
+        org.require_role(actor, "supervisor")
+        return
+    if item.lane not in UNIT_LANES:
+        org.require_role(actor, item.lane or "admin")
+        return
+    if actor.unit.code != item.unit:
+        raise NotAssignedToUnit(N_("this step belongs to another unit"))
+    org.require_role(
+        actor, *(("unit_head",) if item.form in HEAD_FORMS else ("unit_staff", "unit_head"))
+    )
+    if item.assignee and item.assignee != str(actor.id) and "unit_head" not in actor.roles:
+        raise NotAssignedToUnit(N_("this step was handed to another person of the unit"))
+
+
+def ready_work_item(session: Session, db: Database, work_item_id: str) -> ReadyTask:
+    """Return a READY work item, or say who already did it."""
+    item = db.processes.work_item(session, work_item_id)
+    if item is not None:
+        return item
+    done_by, done_at = history.who_completed(session, work_item_id)
+    if done_at is not None:
+        raise TaskNoLongerReady(work_item_id, done_by, done_at)
+    raise NotFound(N_("no open step %(id)s", id=work_item_id))
+
+
+def directive_of_work_item(
+    session: Session, db: Database, actor: User, work_item_id: str, form: str
+) -> tuple[ReadyTask, Directive]:
+    """Load a work item and its directive, checking the step, the directive and the actor."""
+    item = ready_work_item(session, db, work_item_id)
+    if db.processes.lock_instance(session, item.instance_id):
+        session.expire_all()  # we may have waited for another writer: read what it committed
+        item = ready_work_item(session, db, work_item_id)
+    directive = session.scalar(
+        select(Directive).where(Directive.process_instance_id == item.instance_id)
+    )
+    if directive is None:
+        raise NotFound(N_("no directive runs this process"))
+    check_may_act(actor, item)
+    if directive.status == "suspended":
+        raise DirectiveNotActive(
+            N_("the directive is suspended: no step can be done until it resumes")
+        )
+    if directive.status not in ("assigning", "in_progress"):
+        raise DirectiveNotActive(N_("the directive is no longer active"))
+    if item.form != form:
+        raise WrongStep(
+            N_("this is the %(actual)s step, not %(wanted)s", actual=item.form, wanted=form)
+        )
+    return item, directive
+
+
+def assignment_of(session: Session, item: ReadyTask) -> Assignment:
+    """Return the assignment a unit-work item belongs to."""
+    assignment = session.get(Assignment, int(item.ref)) if item.ref and item.ref.isdigit() else None
+    if assignment is None:
+        raise NotFound(N_("this step belongs to no assignment"))
+    return assignment
+
+
+def complete_work_item(
+    session: Session,
+    db: Database,
+    directive: Directive,
+    item: ReadyTask,
+    data: dict[str, Any],
+    actor: User,
+    at: datetime,
+) -> StepResult:
+    """Complete the work item in the engine and apply what followed (timers, the end)."""
+    try:
+        with engine_errors(item.id):
+            result = db.processes.complete(session, item.instance_id, item.id, data)
+    except TaskNoLongerReady as exc:
+        # Ask a fresh session: this one holds our own, uncommitted event for the same step.
+        with db.reading() as committed:
+            done_by, done_at = history.who_completed(committed, item.id)
+        raise TaskNoLongerReady(item.id, done_by, done_at) from exc
+    apply_step_result(session, db, directive, result, at)
+    return result
+
+
+def apply_step_result(
+    session: Session, db: Database, directive: Directive, result: StepResult, at: datetime
+) -> None:
+    """Record fired timers and close the directive when its process has ended."""
+    for timer in result.fired_timers:
+        _record_timer(session, db, directive, timer, at)
+    if result.status == "completed" and directive.status != "completed":
+        directive.status, directive.completed_at = "completed", at
+        history.record(
+            session,
+            "directive_completed",
+            at=at,
+            actor=None,
+            directive_id=directive.id,
+            before={"status": "in_progress"},
+            after={"status": "completed"},
+        )
+
+
+def _record_timer(
+    session: Session, db: Database, directive: Directive, timer: FiredTimer, at: datetime
+) -> None:
+    """Record a fired deadline timer once per assignment, kind and due time.
+
+    The diagram re-arms its timers at every step, so an overdue assignment fires its
+    overdue timer again at each later step; the history keeps the first firing only.
+    """
+    kind = f"timer_{timer.properties.get('notify', 'timer')}"
+    assignment_id = int(timer.ref) if timer.ref and timer.ref.isdigit() else None
+    due = timer.due_at.isoformat()
+    earlier = session.scalars(
+        select(Event.after).where(
+            Event.directive_id == directive.id,
+            Event.assignment_id == assignment_id,
+            Event.kind == kind,
+        )
+    )
+    if any((after or {}).get("due_at") == due for after in earlier):
+        return
+    history.record(
+        session,
+        kind,
+        at=at,
+        actor=None,
+        directive_id=directive.id,
+        assignment_id=assignment_id,
+        after={"event": timer.event_name, "step": timer.attached_to, "due_at": due},
+    )
+    assignment = session.get(Assignment, assignment_id) if assignment_id else None
+    notify = timer.properties.get("notify")
+    if assignment is not None and notify in ("reminder", "overdue"):
+        notifications.notify_assignment(
+            session,
+            db,
+            notify,
+            assignment,
+            f"{assignment.id}:{due}",
+            at,
+            supervisors=notify == "overdue",
+        )

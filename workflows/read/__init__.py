@@ -1,0 +1,1 @@
+"""Read-side queries: each opens a read-only session and returns frozen dataclasses."""

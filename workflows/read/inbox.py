@@ -1,0 +1,152 @@
+"""The inbox (Việc cần làm): a person's ready steps, filtered, sorted and paginated in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, cast, func, or_, select
+
+from engine import utcnow
+from engine.tables import WorkItem
+from workflows.db import Database
+from workflows.organisation import people as org
+from workflows.pipeline import UNIT_LANES
+from workflows.rules.timeliness import days_left, timeliness
+from workflows.tables import Assignment, Directive, Task, User
+
+SORTS = {
+    "due": (WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at),
+    "waiting": (WorkItem.created_at,),
+    "directive": (Directive.number, Task.number, WorkItem.created_at),
+}
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One ready step in someone's inbox."""
+
+    work_item_id: str
+    step: str
+    title: str
+    directive_id: int
+    directive_number: str
+    directive_title: str
+    task_no: int | None
+    task_content: str
+    unit_code: str | None
+    unit_name: str
+    role: str | None
+    assignment_id: int | None
+    assignee: str | None
+    due_at: datetime | None
+    days_left: int | None
+    timeliness: str
+    waiting_since: datetime
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of an inbox with its totals per step."""
+
+    items: tuple[InboxItem, ...]
+    total: int
+    page: int
+    per_page: int
+    counts: dict[str, int]
+    overdue: int
+    titles: dict[str, str] = field(default_factory=dict)  # a task title per step (form) key
+
+
+def _visible(actor: User, query: Select[Any]) -> Select[Any]:
+    if "supervisor" in actor.roles:
+        return query.where(WorkItem.lane == "supervisor")
+    if not actor.roles.intersection({"unit_staff", "unit_head"}):
+        return query.where(WorkItem.id.is_(None))
+    mine = query.where(WorkItem.lane.in_(UNIT_LANES), WorkItem.unit == actor.unit.code)
+    if "unit_head" in actor.roles:
+        return mine
+    # Staff see their unit's steps except those the head handed to someone else.
+    return mine.where(
+        or_(
+            Assignment.assignee_id.is_(None),
+            Assignment.assignee_id == actor.id,
+            WorkItem.lane == "lead_unit",
+        )
+    )
+
+
+def _base(actor: User) -> Select[Any]:
+    assignee = org.assignee_alias()
+    query = (
+        select(WorkItem, Directive, Assignment, Task, assignee.full_name)
+        .join(Directive, Directive.process_instance_id == WorkItem.instance_id)
+        .join(Assignment, Assignment.id == cast(WorkItem.ref, Integer), isouter=True)
+        .join(Task, Task.id == Assignment.task_id, isouter=True)
+        .join(assignee, assignee.id == Assignment.assignee_id, isouter=True)
+        .where(Directive.status.in_(("assigning", "in_progress")))
+    )
+    return _visible(actor, query)
+
+
+def inbox(
+    db: Database,
+    user_id: int,
+    now: datetime | None = None,
+    step: str | None = None,
+    page: int = 1,
+    per_page: int = 25,
+    sort: str = "due",
+    overdue_only: bool = False,
+) -> InboxPage:
+    """Return the actor's ready steps (soonest due first by default) with counts per step."""
+    at, per_page = now or utcnow(), min(max(per_page, 1), 200)
+    page = min(max(page, 1), 100_000)
+    with db.reading() as session:
+        actor = org.load_actor(session, user_id)
+        base = _base(actor)
+        counted = base.with_only_columns(
+            WorkItem.form, func.min(WorkItem.title), func.count()
+        ).group_by(WorkItem.form)
+        grouped = session.execute(counted).all()
+        counts = {form: count for form, _, count in grouped}
+        titles = {form: title for form, title, _ in grouped}
+        late = and_(WorkItem.due_at.is_not(None), WorkItem.due_at <= at)
+        overdue = session.scalar(base.with_only_columns(func.count()).where(late)) or 0
+        if step:
+            base = base.where(WorkItem.form == step)
+        if overdue_only:
+            base = base.where(late)
+        total = session.scalar(base.with_only_columns(func.count())) or 0
+        rows = session.execute(
+            base.order_by(*SORTS.get(sort, SORTS["due"]))
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+        items = tuple(_item(db, row, at) for row in rows)
+    return InboxPage(items, total, page, per_page, counts, overdue, titles)
+
+
+def _item(db: Database, row: Any, at: datetime) -> InboxItem:
+    item, directive, assignment, task, assignee = row
+    tz, soon = db.settings.tz, db.settings.due_soon_days
+    return InboxItem(
+        work_item_id=item.id,
+        step=item.form,
+        title=item.title,
+        directive_id=directive.id,
+        directive_number=directive.number,
+        directive_title=directive.title,
+        task_no=task.number if task else None,
+        task_content=task.content if task else "",
+        unit_code=item.unit,
+        unit_name=assignment.unit_name if assignment else "",
+        role=assignment.role if assignment else None,
+        assignment_id=assignment.id if assignment else None,
+        assignee=assignee,
+        due_at=item.due_at,
+        days_left=days_left(item.due_at, at, tz),
+        timeliness=timeliness(item.due_at, None, at, soon),
+        waiting_since=item.created_at,
+    )

@@ -1,0 +1,1 @@
+"""Pure rules, no database: the calendar, timeliness, search folding, cleaning typed text."""

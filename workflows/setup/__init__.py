@@ -1,0 +1,1 @@
+"""Making a database ready: the schema (Alembic migrations) and the demo department."""
