@@ -29,7 +29,7 @@ from sqlalchemy import func, insert, select, update
 
 from engine.tables import ProcessInstance
 from web.scheduler import DeadlineScheduler
-from workflows import deadlines, directives
+from workflows import directives, timers
 from workflows.db import Database
 from workflows.directives import DirectiveInput, TaskInput
 from workflows.setup import demo, schema
@@ -45,7 +45,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def fresh_database(folder: Path) -> tuple[Database, dict[str, int]]:
     db = Database(f"sqlite:///{folder / 'deadlines.db'}")
-    schema.upgrade(db)
+    schema.upgrade_schema(db)
     demo.install_process_model(db)
     demo.install_demo(db)
     with db.reading() as session:
@@ -244,7 +244,7 @@ def measure_sweep(db: Database, due: int) -> float:
             )
         )
     started = time.perf_counter()
-    deadlines.fire_due_timers(db, now)
+    timers.fire_due_timers(db, now)
     return time.perf_counter() - started
 
 

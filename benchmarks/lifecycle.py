@@ -224,7 +224,7 @@ def floor_directive(floor: Floor, timings: Timings, assignments: list[dict[str, 
 
 def app_database(folder: Path, name: str, cache_size: int) -> tuple[Database, dict[str, int]]:
     db = Database(f"sqlite:///{folder / name}", Settings(workflow_cache_size=cache_size))
-    schema.upgrade(db)
+    schema.upgrade_schema(db)
     demo.install_process_model(db)
     demo.install_demo(db)
     with db.reading() as session:

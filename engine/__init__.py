@@ -1,6 +1,8 @@
 """A thin, typed adapter over SpiffWorkflow: process models, instances, work items and timers.
 
-It knows nothing about directives; it is the only package that imports SpiffWorkflow.
+It knows nothing about directives; it is the only package that imports SpiffWorkflow. Its
+tables are its own, except `WorkItem`: the projection of ready user tasks, one row each, which
+callers may read in SQL (inboxes, lists) but never write.
 The public names below are imported on first use (PEP 562), so a script worker started as
 `python -m engine.script_worker` loads the sandbox alone, not SQLAlchemy or SpiffWorkflow.
 """
@@ -26,8 +28,8 @@ if TYPE_CHECKING:
         TaskNotFound,
     )
     from engine.processes import ProcessEngine
-    from engine.specs import parse_model, parse_xml_safely
-    from engine.tables import Base, UTCDateTime, utcnow
+    from engine.specs import parse_model, parse_xml_safely, sha256_of
+    from engine.tables import Base, UTCDateTime, WorkItem, utcnow
     from engine.types import (
         CompletedTask,
         EngineLimits,
@@ -73,11 +75,13 @@ __all__ = [
     "TrailFlow",
     "TrailStep",
     "UTCDateTime",
+    "WaitingTimer",
+    "WorkItem",
     "check_model",
     "diff_models",
-    "WaitingTimer",
     "parse_model",
     "parse_xml_safely",
+    "sha256_of",
     "utcnow",
 ]
 _HOMES = {
@@ -98,8 +102,8 @@ _HOMES = {
             "TaskNotFound",
         ),
         "engine.processes": ("ProcessEngine",),
-        "engine.specs": ("parse_model", "parse_xml_safely"),
-        "engine.tables": ("Base", "UTCDateTime", "utcnow"),
+        "engine.specs": ("parse_model", "parse_xml_safely", "sha256_of"),
+        "engine.tables": ("Base", "UTCDateTime", "WorkItem", "utcnow"),
         "engine.types": (
             "CompletedTask",
             "EngineLimits",

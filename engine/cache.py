@@ -1,9 +1,10 @@
-"""A bounded cache of deserialized workflows, checked out exclusively and checked back after commit.
+"""A bounded cache of deserialized workflows, checked out exclusively, checked back when current.
 
 A workflow is handed to one command at a time: `checkout` removes it, so two threads never share
 a live object. It returns to the cache only when the transaction that saved it commits, tagged
 with the row's new `version_id`; a rolled-back command simply drops it (pitfall 11 of the notes:
-a failed step must never leave a half-advanced workflow behind).
+a failed step must never leave a half-advanced workflow behind). A read that changed nothing
+checks its workflow back at once with the version it read.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ class WorkflowCache:
             self.misses += 1
             return None
 
+    def checkin(self, instance_id: int, version_id: int, wf: Any) -> None:
+        """Return a workflow nobody changed to the cache now (a read gives it back)."""
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._put(instance_id, (version_id, wf))
+
     def checkin_on_commit(
         self, session: Session, instance_id: int, version_id: int, wf: Any
     ) -> None:
@@ -65,10 +73,14 @@ class WorkflowCache:
         pending = session.info.pop(_PENDING_KEY, None) or {}
         with self._lock:
             for instance_id, entry in pending.items():
-                self._entries[instance_id] = entry
-                self._entries.move_to_end(instance_id)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+                self._put(instance_id, entry)
+
+    def _put(self, instance_id: int, entry: tuple[int, Any]) -> None:
+        """Store an entry as the newest, evicting the oldest beyond the size (lock held)."""
+        self._entries[instance_id] = entry
+        self._entries.move_to_end(instance_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop(_PENDING_KEY, None)

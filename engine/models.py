@@ -140,3 +140,22 @@ def instances_elsewhere(session: Session, version_id: int) -> list[int]:
         .order_by(ProcessInstance.id)
     )
     return list(rows)
+
+
+def latest_model(session: Session, model_key: str) -> ModelVersion | None:
+    """Return the newest saved version of a model, published or not."""
+    row = session.scalar(
+        select(ProcessModelVersion)
+        .where(ProcessModelVersion.model_key == model_key)
+        .order_by(ProcessModelVersion.number.desc())
+        .limit(1)
+    )
+    return None if row is None else as_model_version(row)
+
+
+def model_texts(session: Session, containing: str = "") -> list[bytes]:
+    """Return the BPMN text of every saved version (those containing `containing`, if given)."""
+    query = select(ProcessModelVersion.bpmn_xml)
+    if containing:
+        query = query.where(ProcessModelVersion.bpmn_xml.contains(containing, autoescape=True))
+    return [xml.encode("utf-8") for xml in session.scalars(query)]

@@ -1,27 +1,24 @@
-"""The façade: start instances, complete user tasks, fire timers, persist state and projections."""
+"""The façade: start instances, complete user tasks, fire timers, move and read instances.
+
+It runs SpiffWorkflow; `engine.store` keeps the state (rows, cache, work-item projection).
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import migration, models, runtime, trail
-from engine.cache import WorkflowCache
 from engine.errors import (
-    ConcurrentUpdate,
     InstanceNotFound,
     InstanceNotRunning,
     InvalidTaskData,
@@ -32,7 +29,8 @@ from engine.errors import (
 )
 from engine.sandbox import SandboxedScriptEngine, ScriptLimits
 from engine.specs import SpecCache
-from engine.tables import ProcessInstance, WorkItem, utcnow
+from engine.store import InstanceStore
+from engine.tables import ProcessInstance
 from engine.types import (
     CompletedTask,
     EngineLimits,
@@ -68,11 +66,10 @@ class ProcessEngine:
         self.limits = limits or EngineLimits()
         self.model_rules = model_rules
         self.specs = SpecCache()
-        self.workflows = WorkflowCache(cache_size)
-        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
         self._script_engine = SandboxedScriptEngine(
             script_limits, min_timer_seconds=self.limits.min_timer_seconds
         )
+        self.store = InstanceStore(self._script_engine, self.rules, cache_size)
 
     # -- process models -------------------------------------------------------------------
 
@@ -118,12 +115,17 @@ class ProcessEngine:
         """Return one version by id."""
         return models.model_version(session, version_id)
 
+    def latest_model(self, session: Session, model_key: str) -> ModelVersion | None:
+        """Return the newest saved version of a model, published or not."""
+        return models.latest_model(session, model_key)
+
+    def model_texts(self, session: Session, containing: str = "") -> list[bytes]:
+        """Return the BPMN text of every saved version (only those containing a text, if given)."""
+        return models.model_texts(session, containing)
+
     def instance_version(self, session: Session, instance_id: int) -> ModelVersion:
         """Return the version an instance runs on."""
-        row = session.get(ProcessInstance, instance_id)
-        if row is None:
-            raise InstanceNotFound(f"no process instance {instance_id}")
-        return models.model_version(session, row.model_version_id)
+        return models.model_version(session, self.store.row(session, instance_id).model_version_id)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -136,9 +138,7 @@ class ProcessEngine:
             parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
         )
         workflow.data.update(_checked_data(data))
-        row = ProcessInstance(model_version_id=version.id, state_json="{}", status="running")
-        session.add(row)
-        session.flush()
+        row = self.store.create(session, version.id)
         fired = runtime.advance(workflow, row.id, self.rules, self.limits, began)
         return self._save(session, row, workflow, None, fired)
 
@@ -148,7 +148,7 @@ class ProcessEngine:
         """Complete a READY user task with data, then advance the instance."""
         began = time.monotonic()
         checked = _checked_data(data)
-        row, workflow = self._load_running(session, instance_id)
+        row, workflow = self.store.load_running(session, instance_id)
         task = _find_user_task(workflow, task_id)
         if not runtime.is_ready_user_task(task):
             raise TaskNoLongerReady(task_id, runtime.task_state_name(task))
@@ -160,7 +160,7 @@ class ProcessEngine:
     def fire_due_timers(self, session: Session, instance_id: int) -> StepResult:
         """Fire every timer of the instance whose due time has passed, and advance it."""
         began = time.monotonic()
-        row, workflow = self._load_running(session, instance_id)
+        row, workflow = self.store.load_running(session, instance_id)
         fired = runtime.advance(workflow, instance_id, self.rules, self.limits, began)
         return self._save(session, row, workflow, None, fired)
 
@@ -177,7 +177,7 @@ class ProcessEngine:
             raise InvalidTaskData("the projection rules name no reference object to change")
         key = self.rules.ref_path.rsplit(".", 1)[0]
         extra = _checked_data(changes)
-        row, workflow = self._load_running(session, instance_id)
+        row, workflow = self.store.load_running(session, instance_id)
         targets = [
             task
             for task in runtime.ready_user_tasks(workflow)
@@ -195,15 +195,15 @@ class ProcessEngine:
 
         Timers that come due meanwhile keep their due time and fire once the instance resumes.
         """
-        self._set_status(session, instance_id, "running", "suspended")
+        self.store.set_status(session, instance_id, "running", "suspended")
 
     def resume(self, session: Session, instance_id: int) -> None:
         """Let a suspended instance run again."""
-        self._set_status(session, instance_id, "suspended", "running")
+        self.store.set_status(session, instance_id, "suspended", "running")
 
     def cancel(self, session: Session, instance_id: int) -> None:
         """Cancel a running or suspended instance: no task stays ready and no timer fires."""
-        row, workflow = self._load(session, instance_id, lock=True)
+        row, workflow = self.store.load(session, instance_id, lock=True)
         if row.status not in ("running", "suspended"):
             raise InstanceNotRunning(instance_id, row.status)
         workflow.cancel()
@@ -220,18 +220,18 @@ class ProcessEngine:
         """
         target = models.model_version(session, target_version_id)
         parsed = models.parsed_version(session, self.specs, target.id)
-        registry, checks = self._serializer.registry, []
+        registry, checks = self.store.serializer.registry, []
         for instance_id in instance_ids:
-            row, workflow = self._load(session, instance_id)
+            row, workflow = self.store.load(session, instance_id)
             current = models.model_version(session, row.model_version_id)
             reasons = migration.refusals(workflow, row.status, current, target, parsed, registry)
-            self._return_unchanged(session, instance_id, workflow)
+            self.store.give_back(session, instance_id, workflow)
             if not reasons:  # move a throwaway copy: does the diagram run on the new version?
                 reasons = migration.trial(
-                    self._restore(row.state_json),
+                    self.store.restore(row.state_json),
                     parsed,
                     registry,
-                    self._reload,
+                    self.store.reload,
                     partial(
                         runtime.advance, instance_id=row.id, rules=self.rules, limits=self.limits
                     ),
@@ -247,46 +247,49 @@ class ProcessEngine:
         """
         target = models.model_version(session, target_version_id)
         parsed = models.parsed_version(session, self.specs, target.id)
-        row, workflow = self._load(session, instance_id, lock=True)
+        row, workflow = self.store.load(session, instance_id, lock=True)
         current = models.model_version(session, row.model_version_id)
-        registry = self._serializer.registry
+        registry = self.store.serializer.registry
         reasons = migration.refusals(workflow, row.status, current, target, parsed, registry)
         if reasons:
-            self._return_unchanged(session, instance_id, workflow)
+            self.store.give_back(session, instance_id, workflow)
             raise MigrationRefused(reasons)
         advance = partial(runtime.advance, instance_id=row.id, rules=self.rules, limits=self.limits)
-        workflow, fired = migration.apply(workflow, parsed, registry, self._reload, advance)
+        workflow, fired = migration.apply(workflow, parsed, registry, self.store.reload, advance)
         row.model_version_id = target.id
         return self._save(session, row, workflow, None, fired, refresh=True)
 
     # -- queries --------------------------------------------------------------------------
 
-    def due_instances(self, session: Session, now: datetime, limit: int = 100) -> list[int]:
-        """Return running instances with a timer due at or before now, most overdue first."""
-        rows = session.scalars(
-            select(ProcessInstance.id)
-            .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
-            .order_by(ProcessInstance.next_timer_at)
-            .limit(limit)
-        )
-        return list(rows)
+    def due_instances(
+        self, session: Session, now: datetime, limit: int = 100, skip: Iterable[int] = ()
+    ) -> list[int]:
+        """Return running instances with a timer due at or before now, most overdue first.
 
-    def earliest_timer(self, session: Session) -> datetime | None:
+        Instances in `skip` (say, ones whose last firing failed and wait to be retried) are left
+        out, so they never hold the others back.
+        """
+        return self.store.due_instances(session, now, limit, skip)
+
+    def earliest_timer(self, session: Session, skip: Iterable[int] = ()) -> datetime | None:
         """Return the earliest `next_timer_at` of all running instances (an indexed lookup)."""
-        return session.scalar(
-            select(func.min(ProcessInstance.next_timer_at)).where(
-                ProcessInstance.status == "running"
-            )
-        )
+        return self.store.earliest_timer(session, skip)
 
     def ready_tasks(self, session: Session, instance_id: int) -> list[ReadyTask]:
         """Return the READY user tasks of an instance from the projection."""
-        rows = session.scalars(
-            select(WorkItem)
-            .where(WorkItem.instance_id == instance_id)
-            .order_by(WorkItem.created_at)
-        )
-        return [_as_ready_task(row) for row in rows]
+        return self.store.work_items(session, instance_id)
+
+    def instance_statuses(self, session: Session) -> dict[int, str]:
+        """Return the status of every instance by id."""
+        return self.store.statuses(session)
+
+    def oversized_instances(self, session: Session, max_bytes: int) -> list[tuple[int, int]]:
+        """Return (instance id, bytes) of the instances whose stored state exceeds a size."""
+        return self.store.oversized(session, max_bytes)
+
+    def unfinished_per_version(self, session: Session) -> dict[int, int]:
+        """Return how many running or suspended instances each model version has."""
+        return self.store.unfinished_per_version(session)
 
     def ready_tasks_in_state(self, session: Session, instance_id: int) -> list[ReadyTask]:
         """Return the READY user tasks the stored state holds (deserialized, not the projection).
@@ -298,7 +301,7 @@ class ProcessEngine:
         if row is None:
             raise InstanceNotFound(f"no process instance {instance_id}")
         try:
-            workflow = self._restore(row.state_json)
+            workflow = self.store.restore(row.state_json)
         except Exception as exc:  # whatever is wrong with the stored JSON, say which instance
             message = f"the state of instance {instance_id} cannot be read: {exc}"
             raise ProcessError(message) from exc
@@ -307,28 +310,27 @@ class ProcessEngine:
                 id=str(task.id),
                 instance_id=instance_id,
                 created_at=datetime.fromtimestamp(task.last_state_change, UTC),
-                **self._project(task),
+                **self.store.project(task),
             )
             for task in runtime.ready_user_tasks(workflow)
         ]
 
     def work_item(self, session: Session, task_id: str) -> ReadyTask | None:
         """Return a READY user task by id, or None when it is not (or no longer) ready."""
-        row = session.get(WorkItem, task_id)
-        return None if row is None else _as_ready_task(row)
+        return self.store.work_item(session, task_id)
 
     def waiting_timers(self, session: Session, instance_id: int) -> list[WaitingTimer]:
         """List the armed timers of an instance with their due times."""
-        _, workflow = self._load(session, instance_id)
+        _, workflow = self.store.load(session, instance_id)
         timers = runtime.waiting_timers(workflow, instance_id, self.rules)
-        self._return_unchanged(session, instance_id, workflow)
+        self.store.give_back(session, instance_id, workflow)
         return timers
 
     def instance_data(self, session: Session, instance_id: int) -> JsonDict:
         """Return a copy of the instance's process-level data."""
-        _, workflow = self._load(session, instance_id)
+        _, workflow = self.store.load(session, instance_id)
         data = json.loads(json.dumps(workflow.data, default=str))
-        self._return_unchanged(session, instance_id, workflow)
+        self.store.give_back(session, instance_id, workflow)
         return dict(data)
 
     def instances_to_migrate(self, session: Session, target_version_id: int) -> list[int]:
@@ -337,80 +339,20 @@ class ProcessEngine:
 
     def trail(self, session: Session, instance_id: int) -> InstanceTrail:
         """Return the elements an instance reached and the flows it took, for the diagram view."""
-        row, workflow = self._load(session, instance_id)
+        row, workflow = self.store.load(session, instance_id)
         steps, flows, cancelled = trail.walk(workflow, self.rules)
-        self._return_unchanged(session, instance_id, workflow)
+        self.store.give_back(session, instance_id, workflow)
         return InstanceTrail(instance_id, row.model_version_id, row.status, steps, flows, cancelled)
 
     def instance_status(self, session: Session, instance_id: int) -> str:
         """Return running, suspended, completed or cancelled."""
-        row = session.get(ProcessInstance, instance_id)
-        if row is None:
-            raise InstanceNotFound(f"no process instance {instance_id}")
-        return row.status
+        return self.store.row(session, instance_id).status
 
     # -- persistence ----------------------------------------------------------------------
 
     def lock_instance(self, session: Session, instance_id: int) -> bool:
-        """Hold the instance's row until the transaction ends, so writers queue instead of racing.
-
-        PostgreSQL takes a row lock (SELECT ... FOR UPDATE); SQLite already serializes writing
-        transactions. The optimistic `version_id` check stays as the last line of defence.
-        Return whether a lock was taken (False on SQLite).
-        """
-        if session.get_bind().dialect.name == "sqlite":
-            return False
-        found = session.execute(
-            select(ProcessInstance.id).where(ProcessInstance.id == instance_id).with_for_update()
-        ).first()
-        if found is None:
-            raise InstanceNotFound(f"no process instance {instance_id}")
-        return True
-
-    def _load(
-        self, session: Session, instance_id: int, lock: bool = False
-    ) -> tuple[ProcessInstance, Any]:
-        if lock:
-            self.lock_instance(session, instance_id)
-        row = session.get(ProcessInstance, instance_id, populate_existing=lock)
-        if row is None:
-            raise InstanceNotFound(f"no process instance {instance_id}")
-        workflow = self.workflows.checkout(instance_id, row.version_id)
-        if workflow is None:
-            workflow = self._restore(row.state_json)
-        return row, workflow
-
-    def _set_status(self, session: Session, instance_id: int, expected: str, status: str) -> None:
-        self.lock_instance(session, instance_id)
-        row = session.get(ProcessInstance, instance_id, populate_existing=True)
-        if row is None:
-            raise InstanceNotFound(f"no process instance {instance_id}")
-        if row.status != expected:
-            raise InstanceNotRunning(instance_id, row.status)
-        row.status, row.updated_at = status, utcnow()
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            raise ConcurrentUpdate(f"process instance {instance_id} was changed meanwhile") from exc
-
-    def _restore(self, state_json: str) -> Any:
-        workflow = self._serializer.deserialize_json(state_json)
-        workflow.script_engine = self._script_engine
-        return workflow
-
-    def _reload(self, workflow: Any) -> Any:
-        return self._restore(self._serializer.serialize_json(workflow))
-
-    def _load_running(self, session: Session, instance_id: int) -> tuple[ProcessInstance, Any]:
-        row, workflow = self._load(session, instance_id, lock=True)
-        if row.status != "running":
-            raise InstanceNotRunning(instance_id, row.status)
-        return row, workflow
-
-    def _return_unchanged(self, session: Session, instance_id: int, workflow: Any) -> None:
-        row = session.get(ProcessInstance, instance_id)
-        if row is not None and not session.is_modified(row):
-            self.workflows.checkin_on_commit(session, instance_id, row.version_id, workflow)
+        """Hold the instance's row until the transaction ends (False on SQLite: no row locks)."""
+        return self.store.lock(session, instance_id)
 
     def _save(
         self,
@@ -422,20 +364,7 @@ class ProcessEngine:
         status: str | None = None,
         refresh: bool = False,
     ) -> StepResult:
-        instance_id = row.id
-        timers = runtime.waiting_timers(workflow, instance_id, self.rules)
-        row.state_json = self._serializer.serialize_json(workflow)
-        row.status = status or runtime.status_of(workflow)
-        row.next_timer_at = runtime.next_timer_at(timers) if row.status == "running" else None
-        row.updated_at = utcnow()
-        try:
-            session.flush()
-        except StaleDataError as exc:
-            raise ConcurrentUpdate(f"process instance {instance_id} was changed meanwhile") from exc
-        ready = self._sync_work_items(
-            session, row.id, workflow if row.status == "running" else None, refresh
-        )
-        self.workflows.checkin_on_commit(session, row.id, row.version_id, workflow)
+        ready = self.store.save(session, row, workflow, status, refresh)
         return StepResult(
             instance_id=row.id,
             status=row.status,
@@ -444,60 +373,6 @@ class ProcessEngine:
             fired_timers=tuple(fired),
             next_timer_at=row.next_timer_at,
         )
-
-    def _sync_work_items(
-        self, session: Session, instance_id: int, workflow: Any, refresh: bool = False
-    ) -> list[ReadyTask]:
-        """Make the work-item rows of an instance match its READY user tasks.
-
-        A READY task's projected fields do not change while it stays ready, so rows that remain
-        are left alone: only finished tasks are deleted and newly ready ones inserted.
-        """
-        wanted = {}
-        if workflow is not None:
-            wanted = {
-                str(task.id): self._project(task) for task in runtime.ready_user_tasks(workflow)
-            }
-        existing = dict(
-            session.execute(
-                select(WorkItem.id, WorkItem.created_at).where(WorkItem.instance_id == instance_id)
-            ).all()
-        )
-        gone = [task_id for task_id in existing if task_id not in wanted]
-        if refresh:  # values of tasks that stay ready changed: rewrite their rows too
-            for task_id in existing.keys() & wanted.keys():
-                session.execute(
-                    update(WorkItem).where(WorkItem.id == task_id).values(**wanted[task_id])
-                )
-        if gone:
-            session.execute(delete(WorkItem).where(WorkItem.id.in_(gone)))
-        now = utcnow()
-        new_rows = [
-            {"id": task_id, "instance_id": instance_id, "created_at": now, **fields}
-            for task_id, fields in wanted.items()
-            if task_id not in existing
-        ]
-        if new_rows:
-            session.execute(insert(WorkItem), new_rows)
-        return [
-            ReadyTask(
-                id=task_id, instance_id=instance_id, created_at=existing.get(task_id, now), **fields
-            )
-            for task_id, fields in wanted.items()
-        ]
-
-    def _project(self, task: Any) -> dict[str, Any]:
-        spec = task.task_spec
-        return {
-            "task_name": str(spec.bpmn_id),
-            "title": runtime.title_of(spec)[:255],
-            "form": runtime.properties_of(spec).get("form", "")[:64],
-            "lane": spec.lane,
-            "unit": runtime.unit_of(task, self.rules),
-            "ref": runtime.as_text(runtime.lookup(task.data, self.rules.ref_path)),
-            "assignee": runtime.as_text(runtime.lookup(task.data, self.rules.assignee_path)),
-            "due_at": runtime.parse_instant(runtime.lookup(task.data, self.rules.due_path)),
-        }
 
     def _describe_completed(self, task: Any) -> CompletedTask:
         spec = task.task_spec
@@ -529,19 +404,3 @@ def _find_user_task(workflow: Any, task_id: str) -> Any:
     if task is None or not task.task_spec.manual:
         raise TaskNotFound(f"no user task {task_id} in this process instance")
     return task
-
-
-def _as_ready_task(row: WorkItem) -> ReadyTask:
-    return ReadyTask(
-        id=row.id,
-        instance_id=row.instance_id,
-        task_name=row.task_name,
-        title=row.title,
-        form=row.form,
-        lane=row.lane,
-        unit=row.unit,
-        ref=row.ref,
-        assignee=row.assignee,
-        due_at=row.due_at,
-        created_at=row.created_at,
-    )

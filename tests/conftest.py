@@ -27,7 +27,7 @@ def seed(url: str) -> dict[str, str]:
     `dondoc init --demo` does; return the logins."""
     db = Database(url)
     try:
-        schema.upgrade(db)
+        schema.upgrade_schema(db)
         demo.install_process_model(db)
         forms.install_bundled_forms(db)
         return {login.username: login.password for login in demo.install_demo(db)}

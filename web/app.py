@@ -28,8 +28,7 @@ from web.pages import (
     notices,
     work,
 )
-from workflows.db import Database
-from workflows.settings import Settings
+from workflows import Database, Settings, check_health, unread_notifications
 
 VENDOR = Path(__file__).resolve().parent / "node_modules"
 DIAGRAM_PATHS = ("/admin/models",)
@@ -149,7 +148,6 @@ def _register(app: Flask) -> None:
     @app.get("/healthz")
     def health() -> tuple[dict[str, object], int, dict[str, str]]:
         from web.scheduler import LEASE
-        from workflows.operations.health import check_health
 
         report = check_health(database(app), LEASE)
         return report.as_json(), 503 if report.failing else 200, {"Cache-Control": "no-store"}
@@ -167,11 +165,10 @@ def _bell() -> dict[str, int]:
     from flask_login import current_user
 
     from web import context
-    from workflows.notifications import unread_count
 
     if not current_user.is_authenticated:
         return {"unread_notifications": 0}
-    return {"unread_notifications": unread_count(context.db(), context.my_id())}
+    return {"unread_notifications": unread_notifications(context.db(), context.my_id())}
 
 
 def database(app: Flask) -> Database:

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from web.forms import ROLE_CHOICES
-from workflows.audit import CHANGED, COMMAND_LINE, SECRET_FIELDS
+from workflows import AUDIT_CHANGED, AUDIT_COMMAND_LINE, AUDIT_SECRET_FIELDS
 
 ACTION_LABELS = {
     "user_created": _l("Account created"),
@@ -70,15 +70,15 @@ ROLE_NAMES = dict(ROLE_CHOICES)
 
 def actor_text(label: str, full_name: str | None) -> str:
     """Who made a change: the administrator's name and username, or the command line."""
-    if label == COMMAND_LINE:
+    if label == AUDIT_COMMAND_LINE:
         return str(gettext("the command line"))
     return f"{full_name} ({label})" if full_name else label
 
 
 def value_text(field: str, value: Any) -> str:
     """A stored value in words: yes/no, role and language names, never a secret."""
-    if field in SECRET_FIELDS:
-        return str(gettext("changed (not shown)")) if value == CHANGED else "—"
+    if field in AUDIT_SECRET_FIELDS:
+        return str(gettext("changed (not shown)")) if value == AUDIT_CHANGED else "—"
     if value is None or value == "" or value == []:
         return "—"
     if field == "working":

@@ -12,8 +12,15 @@ from web.context import SignedIn
 from web.forms import LoginForm
 from web.messages import translate
 from web.safety import safe_next
-from workflows.access import sessions, signin
-from workflows.access.signin import SignInThrottled
+from workflows import (
+    Attempt,
+    SignInThrottled,
+    end_session,
+    session_user,
+    sign_in,
+    sign_out_everywhere,
+    start_session,
+)
 
 bp = Blueprint("auth", __name__)
 SESSION_KEY = "sid"
@@ -21,7 +28,7 @@ SESSION_KEY = "sid"
 
 def load_user(user_id: str) -> SignedIn | None:
     """Flask-Login's loader: the user of a live server-side session, else nobody."""
-    info = sessions.session_user(context.db(), str(session.get(SESSION_KEY, "")))
+    info = session_user(context.db(), str(session.get(SESSION_KEY, "")))
     if info is None or str(info.id) != user_id:
         return None
     return SignedIn(info)
@@ -34,11 +41,9 @@ def login() -> Response | str | tuple[str, int]:
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form)
-    attempt = signin.Attempt(
-        form.username.data or "", form.password.data or "", request.remote_addr or ""
-    )
+    attempt = Attempt(form.username.data or "", form.password.data or "", request.remote_addr or "")
     try:
-        info = signin.sign_in(context.db(), attempt, throttle=context.config().rate_limits)
+        info = sign_in(context.db(), attempt, throttle=context.config().rate_limits)
     except SignInThrottled as exc:
         flash(translate(exc.message), "danger")
         page = render_template("auth/login.html", form=form)
@@ -47,7 +52,7 @@ def login() -> Response | str | tuple[str, int]:
         flash(_("Wrong username or password."), "danger")
         return render_template("auth/login.html", form=form), 401
     session.clear()
-    session[SESSION_KEY] = sessions.start_session(
+    session[SESSION_KEY] = start_session(
         context.db(),
         info.id,
         address=request.remote_addr or "",
@@ -61,7 +66,7 @@ def login() -> Response | str | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    sessions.end_session(context.db(), str(session.get(SESSION_KEY, "")))
+    end_session(context.db(), str(session.get(SESSION_KEY, "")))
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -71,7 +76,7 @@ def logout() -> Response:
 @bp.post("/logout/everywhere")
 @login_required
 def logout_everywhere() -> Response:
-    ended, revoked = sessions.sign_out_everywhere(context.db(), context.my_id(), context.my_id())
+    ended, revoked = sign_out_everywhere(context.db(), context.my_id(), context.my_id())
     logout_user()
     session.clear()
     flash(

@@ -11,15 +11,30 @@ from typing import TYPE_CHECKING
 import click
 
 from web.config import load_config
-from workflows.access import tokens
-from workflows.db import Database
-from workflows.diagrams import forms
-from workflows.directives import create_directive
-from workflows.errors import DomainError
-from workflows.operations import backup
-from workflows.organisation import accounts
-from workflows.organisation import people as org
-from workflows.setup import demo, schema
+from workflows import (
+    CannotCheck,
+    Database,
+    DomainError,
+    InstanceFiles,
+    add_user,
+    authenticate,
+    check_database,
+    check_schema,
+    create_backup,
+    create_directive,
+    create_token,
+    install_bundled_forms,
+    install_demo,
+    install_process_model,
+    list_usernames_of,
+    reset_password,
+    restore_backup,
+    revoke_tokens,
+    schema_revision,
+    set_email,
+    tet_directive,
+    upgrade_schema,
+)
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -50,13 +65,13 @@ def db_upgrade() -> None:
     """Bring the database schema up to date (Alembic migrations)."""
     db = _database()
     _upgrade(db)
-    click.echo(f"database at revision {schema.current_revision(db)}")
+    click.echo(f"database at revision {schema_revision(db)}")
 
 
 def _upgrade(db: Database) -> None:
     """Upgrade the schema; a failure is one line on stderr and exit status 1, nothing changed."""
     try:
-        schema.upgrade(db)
+        upgrade_schema(db)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -65,7 +80,7 @@ def _require_current_schema() -> None:
     """Refuse to start on an empty, outdated or too new database schema (one line, exit 1)."""
     db = _database()
     try:
-        schema.check_current(db)
+        check_schema(db)
     except DomainError as exc:
         raise click.ClickException(f"not starting: {exc}") from exc
     finally:
@@ -79,7 +94,7 @@ def backup_command(path: Path) -> None:
     config = load_config()
     db = Database(config.database_url, config.domain_settings())
     try:
-        made = backup.create_backup(db, path, _instance_files())
+        made = create_backup(db, path, _instance_files())
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -102,7 +117,7 @@ def restore_command(path: Path, force: bool) -> None:
     config = load_config()
     db = Database(config.database_url, config.domain_settings())
     try:
-        restored = backup.restore_backup(db, path, _instance_files(), force=force)
+        restored = restore_backup(db, path, _instance_files(), force=force)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -115,9 +130,9 @@ def restore_command(path: Path, force: bool) -> None:
         click.echo(f"now run `dondoc db upgrade` to bring it to {restored.head_revision}")
 
 
-def _instance_files() -> backup.InstanceFiles:
+def _instance_files() -> InstanceFiles:
     config = load_config()
-    return backup.InstanceFiles(
+    return InstanceFiles(
         upload_dir=config.upload_dir or config.instance_dir / "uploads",
         secret_key_file=config.secret_key_file,
     )
@@ -129,9 +144,9 @@ def init(with_demo: bool) -> None:
     """Create or upgrade the database and load the bundled process (version 1)."""
     db = _database()
     _upgrade(db)
-    if demo.install_process_model(db):
+    if install_process_model(db):
         click.echo("process model 'directive' version 1 installed from bpmn/directive.bpmn")
-    for key in forms.install_bundled_forms(db):
+    for key in install_bundled_forms(db):
         click.echo(f"form '{key}' installed from bpmn/forms/{key}.json")
     if with_demo:
         _install_demo(db)
@@ -139,15 +154,15 @@ def init(with_demo: bool) -> None:
 
 
 def _install_demo(db: Database) -> None:
-    logins = demo.install_demo(db)
+    logins = install_demo(db)
     if not logins:
         _remind_demo_logins(db)
         return
     clerk = next(login for login in logins if login.role == "clerk")
     with db.reading() as session:
-        clerk_id = org.authenticate(session, clerk.username, clerk.password)
+        clerk_id = authenticate(session, clerk.username, clerk.password)
     if clerk_id is not None:
-        create_directive(db, clerk_id.id, demo.tet_directive(date.today()))
+        create_directive(db, clerk_id.id, tet_directive(date.today()))
     click.echo("\nDemo accounts (tài khoản dùng thử) — shown once, write them down:")
     click.echo(f"  {'username':<14} {'password':<18} {'role':<11} unit")
     for login in logins:
@@ -159,7 +174,7 @@ def _install_demo(db: Database) -> None:
 def _remind_demo_logins(db: Database) -> None:
     click.echo("\nDemo data is already there. Its passwords were printed once, at the first run;")
     click.echo("to set a new one: .venv/bin/dondoc user reset-password USERNAME")
-    click.echo("Accounts: " + ", ".join(org.list_usernames_of(db)))
+    click.echo("Accounts: " + ", ".join(list_usernames_of(db)))
 
 
 @main.group("user")
@@ -187,7 +202,7 @@ def user_create(
     """Create a user account."""
     db = _database()
     try:
-        accounts.add_user(
+        add_user(
             db, None, username, full_name, unit_code, list(roles), password, title, email=email
         )
     except DomainError as exc:
@@ -201,7 +216,7 @@ def user_create(
 def user_set_email(username: str, address: str) -> None:
     """Set the e-mail address notifications are mailed to ("" removes it)."""
     try:
-        stored = accounts.set_email(_database(), None, username, address)
+        stored = set_email(_database(), None, username, address)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"e-mail of {username}: {stored or '(none)'}")
@@ -213,7 +228,7 @@ def user_reset_password(username: str) -> None:
     """Give a user a new random password and print it once."""
     db = _database()
     try:
-        password = accounts.reset_password(db, username)
+        password = reset_password(db, username)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"new password for {username}: {password}")
@@ -230,7 +245,7 @@ def token_group() -> None:
 def token_create(username: str, name: str) -> None:
     """Create an API token for a user and print it (it cannot be shown again)."""
     try:
-        token = tokens.create_token(_database(), username, name)
+        token = create_token(_database(), username, name)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(token)
@@ -240,7 +255,7 @@ def token_create(username: str, name: str) -> None:
 @click.argument("username")
 def token_revoke(username: str) -> None:
     """Revoke every token of a user."""
-    click.echo(f"{tokens.revoke_tokens(_database(), username)} token(s) revoked")
+    click.echo(f"{revoke_tokens(_database(), username)} token(s) revoked")
 
 
 def _deadline_scheduler(app: Flask) -> DeadlineScheduler:
@@ -314,15 +329,11 @@ def check(as_json: bool, max_state_mb: float) -> None:
     import json
     from dataclasses import asdict
 
-    from workflows.operations import consistency
-
     config = load_config()
     upload_dir = config.upload_dir or config.instance_dir / "uploads"
     try:
-        report = consistency.check_database(
-            config.database_url, upload_dir, int(max_state_mb * 1024 * 1024)
-        )
-    except consistency.CannotCheck as exc:
+        report = check_database(config.database_url, upload_dir, int(max_state_mb * 1024 * 1024))
+    except CannotCheck as exc:
         click.echo(f"dondoc check could not run: {exc}", err=True)
         sys.exit(2)
     grouped = report.by_check()

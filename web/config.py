@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from workflows.settings import Settings
+from workflows import Settings
 
 PREFIX = "DONDOC_"
 SECRET_KEY_FILE = "secret_key"

@@ -6,8 +6,7 @@ from flask import abort, current_app
 from flask_login import UserMixin, current_user
 
 from web.config import Config
-from workflows.db import Database
-from workflows.organisation.people import UserInfo
+from workflows import Database, UserInfo
 
 
 class SignedIn(UserMixin):

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from web import context
 from web.forms import LanguageForm
 from web.safety import safe_next
-from workflows.organisation import units as admin
+from workflows import set_language
 
 LANGUAGES = ("vi", "en")
 bp = Blueprint("i18n", __name__)
@@ -105,7 +105,7 @@ def switch_language() -> Response:
     language = language if language in LANGUAGES else "vi"
     session["language"] = language
     if current_user.is_authenticated:
-        admin.set_language(context.db(), context.my_id(), language)
+        set_language(context.db(), context.my_id(), language)
     return redirect(safe_next(form.back.data) or url_for("inbox.index"))
 
 

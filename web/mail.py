@@ -11,7 +11,7 @@ from flask import Flask, render_template
 from flask_babel import force_locale
 from markupsafe import Markup
 
-from workflows.notifications import MailJob
+from workflows import MailJob
 
 
 def smtp_sender(app: Flask, smtp_url: str, sender: str, base_url: str) -> Callable[[MailJob], None]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from workflows.errors import InvalidInput
-from workflows.messages import Message
+from workflows import InvalidInput, Message
 
 
 def translate(message: Message | str | None) -> str:

@@ -17,10 +17,17 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from workflows import deadlines, digest, notifications
-from workflows.db import Database
-from workflows.notifications import MailJob
-from workflows.operations import leases
+from workflows import (
+    Database,
+    MailJob,
+    create_digests,
+    deliver_mail,
+    fire_due_timers,
+    give_up_stale_sends,
+    hold_lease,
+    next_timer_at,
+    release_lease,
+)
 
 log = logging.getLogger(__name__)
 LEASE = "deadline-scheduler"
@@ -92,12 +99,12 @@ class DeadlineScheduler:
         """Stop the jobs and hand the lease over at once."""
         self.scheduler.shutdown(wait=True)
         if self.active:
-            leases.release(self.db, LEASE, self.holder)
+            release_lease(self.db, LEASE, self.holder)
             self.active = False
 
     def _hold(self) -> bool:
         try:
-            self.active = leases.hold(self.db, LEASE, self.holder, self.lease_seconds)
+            self.active = hold_lease(self.db, LEASE, self.holder, self.lease_seconds)
         except Exception:  # a database hiccup: act as passive until the next tick
             log.exception("lease check failed")
             self.active = False
@@ -107,7 +114,7 @@ class DeadlineScheduler:
         """Renew the lease and keep the wake-up at the earliest waiting timer."""
         if not self._hold():
             return
-        earliest = deadlines.next_timer_at(self.db)
+        earliest = next_timer_at(self.db)
         if earliest is not None:
             self.wake_at(earliest)
 
@@ -135,13 +142,13 @@ class DeadlineScheduler:
             self._wake_at, self._firing = None, True
         try:
             if self.active:
-                fired = deadlines.fire_due_timers(self.db)
+                fired = fire_due_timers(self.db)
                 if fired:
                     log.info("fired %d timer(s)", fired)
         finally:
             with self._lock:
                 self._firing = False
-        earliest = deadlines.next_timer_at(self.db) if self.active else None
+        earliest = next_timer_at(self.db) if self.active else None
         if earliest is not None:
             self.wake_at(earliest)
 
@@ -149,15 +156,15 @@ class DeadlineScheduler:
         """The safety net: fire whatever is due, and settle mails stuck mid-send."""
         if not self._hold():
             return
-        deadlines.fire_due_timers(self.db)
-        notifications.give_up_stale_sends(self.db, datetime.now(UTC) - timedelta(minutes=10))
+        fire_due_timers(self.db)
+        give_up_stale_sends(self.db, datetime.now(UTC) - timedelta(minutes=10))
 
     def digest(self) -> None:
         """Today's digest for everyone with overdue or nearly due steps (once a day)."""
         if self._hold():
-            digest.create_digests(self.db)
+            create_digests(self.db)
 
     def send_mail(self) -> None:
         """Mail the notifications that are due."""
         if self.active and self.mail is not None:
-            notifications.deliver_mail(self.db, self.mail)
+            deliver_mail(self.db, self.mail)

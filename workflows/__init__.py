@@ -1,1 +1,283 @@
-"""The domain of Đôn đốc: organisation, directives, assignments, deadlines, history."""
+"""The domain of Đôn đốc: directives, their tasks, the units that do them, and following up.
+
+This is the one door into the domain: the web pages, the JSON API, the command line and the
+scheduler use the names listed in `__all__` and nothing else (import-linter holds them to it).
+Each use case is one function and one transaction; read queries return frozen dataclasses;
+errors are the classes of `workflows.errors`. Inside, the rooms are:
+
+- the use cases at the top: directives, steps, extensions, timers, digest, notifications,
+  attachments; `pipeline` is the path every step takes into the process engine;
+- access/ (sessions, sign-in, tokens, who may act), organisation/ (people, accounts, units,
+  calendar days), read/ (inbox, lists, detail, work item, trail, notifications),
+  diagrams/ (versions, migration, step forms), rules/ (pure functions), setup/ (schema, demo),
+  operations/ (backup, check, health, the scheduler lease);
+- tables.py (the domain's tables), db.py (the database and one transaction per use case),
+  history.py (the event log), audit.py (the administrative log).
+"""
+
+from workflows.access.sessions import (
+    end_session,
+    session_user,
+    sign_out_everywhere,
+    start_session,
+)
+from workflows.access.signin import Attempt, SignInThrottled, sign_in
+from workflows.access.tokens import create_token, revoke_tokens, user_for_token
+from workflows.attachments import Upload, open_attachment
+from workflows.audit import (
+    AUDIT_ACTIONS,
+    AUDIT_CHANGED,
+    AUDIT_COMMAND_LINE,
+    AUDIT_SECRET_FIELDS,
+    AuditPage,
+    AuditRow,
+    audit_entries,
+)
+from workflows.db import Database
+from workflows.diagrams.form_schema import FORM_KEY, FormField
+from workflows.diagrams.forms import (
+    FormRow,
+    FormView,
+    delete_form,
+    form_titles,
+    get_form,
+    install_bundled_forms,
+    known_roles,
+    list_forms,
+    preview_fields,
+    save_form,
+)
+from workflows.diagrams.migration import migrate_directives, migration_plan
+from workflows.diagrams.versions import (
+    ModelRejected,
+    NewerVersionSaved,
+    get_version,
+    latest_version_number,
+    list_versions,
+    publish_version,
+    save_version,
+    version_xml,
+)
+from workflows.digest import create_digests
+from workflows.directives import (
+    REPORTING_KINDS,
+    DirectiveInput,
+    TaskInput,
+    assign_directive,
+    cancel_directive,
+    create_directive,
+    resume_directive,
+    suspend_directive,
+)
+from workflows.errors import (
+    BackupRefused,
+    BrokenForm,
+    ConcurrencyConflict,
+    DirectiveNotActive,
+    DomainError,
+    InvalidInput,
+    NotAssignedToUnit,
+    NotFound,
+    PermissionDenied,
+    ProcessFailed,
+    RoleRequired,
+    SchemaNotCurrent,
+    StorageUnavailable,
+    TaskNoLongerReady,
+    UpgradeFailed,
+    WrongStep,
+)
+from workflows.extensions import decide_extension, extension_requests, request_extension
+from workflows.messages import Message
+from workflows.notifications import (
+    MailJob,
+    deliver_mail,
+    give_up_stale_sends,
+    mark_notifications_read,
+)
+from workflows.operations.backup import InstanceFiles, create_backup, restore_backup
+from workflows.operations.consistency import CannotCheck, check_database
+from workflows.operations.health import check_health
+from workflows.operations.leases import hold_lease, release_lease
+from workflows.organisation.accounts import (
+    LANGUAGES,
+    UserRow,
+    add_user,
+    list_users,
+    reset_password,
+    set_email,
+    set_language,
+    unit_members,
+    update_user,
+)
+from workflows.organisation.calendar_days import (
+    CalendarDayRow,
+    calendar_days,
+    set_calendar_day,
+)
+from workflows.organisation.people import UserInfo, authenticate, list_usernames_of
+from workflows.organisation.units import UnitRow, add_unit, list_units, update_unit
+from workflows.read.detail import DirectiveDetail, directive_detail, history_of
+from workflows.read.inbox import InboxPage, inbox
+from workflows.read.listing import DirectiveFilter, DirectivePage, list_directives
+from workflows.read.notifications import (
+    NotificationView,
+    list_notifications,
+    unread_notifications,
+)
+from workflows.read.trail import directive_trail
+from workflows.read.work_item import WorkItemPage, step_for_actor, work_item_page
+from workflows.settings import Settings
+from workflows.setup.demo import install_demo, install_process_model, tet_directive
+from workflows.setup.schema import check_schema, schema_revision, upgrade_schema
+from workflows.steps.form_step import complete_form_step
+from workflows.steps.unit_work import (
+    accept_report,
+    acknowledge_contribution,
+    hand_over,
+    return_report,
+    start_work,
+    submit_contribution,
+    submit_report,
+)
+from workflows.tables import DIRECTIVE_KINDS, DIRECTIVE_STATUSES
+from workflows.timers import fire_due_timers, next_timer_at
+
+__all__ = [
+    "AUDIT_ACTIONS",
+    "AUDIT_CHANGED",
+    "AUDIT_COMMAND_LINE",
+    "AUDIT_SECRET_FIELDS",
+    "DIRECTIVE_KINDS",
+    "DIRECTIVE_STATUSES",
+    "FORM_KEY",
+    "LANGUAGES",
+    "REPORTING_KINDS",
+    "Attempt",
+    "AuditPage",
+    "AuditRow",
+    "BackupRefused",
+    "BrokenForm",
+    "CalendarDayRow",
+    "CannotCheck",
+    "ConcurrencyConflict",
+    "Database",
+    "DirectiveDetail",
+    "DirectiveFilter",
+    "DirectiveInput",
+    "DirectiveNotActive",
+    "DirectivePage",
+    "DomainError",
+    "FormField",
+    "FormRow",
+    "FormView",
+    "InboxPage",
+    "InstanceFiles",
+    "InvalidInput",
+    "MailJob",
+    "Message",
+    "ModelRejected",
+    "NewerVersionSaved",
+    "NotAssignedToUnit",
+    "NotFound",
+    "NotificationView",
+    "PermissionDenied",
+    "ProcessFailed",
+    "RoleRequired",
+    "SchemaNotCurrent",
+    "Settings",
+    "SignInThrottled",
+    "StorageUnavailable",
+    "TaskInput",
+    "TaskNoLongerReady",
+    "UnitRow",
+    "UpgradeFailed",
+    "Upload",
+    "UserInfo",
+    "UserRow",
+    "WorkItemPage",
+    "WrongStep",
+    "accept_report",
+    "acknowledge_contribution",
+    "add_unit",
+    "add_user",
+    "assign_directive",
+    "audit_entries",
+    "authenticate",
+    "calendar_days",
+    "cancel_directive",
+    "check_database",
+    "check_health",
+    "check_schema",
+    "complete_form_step",
+    "create_backup",
+    "create_digests",
+    "create_directive",
+    "create_token",
+    "decide_extension",
+    "delete_form",
+    "deliver_mail",
+    "directive_detail",
+    "directive_trail",
+    "end_session",
+    "extension_requests",
+    "fire_due_timers",
+    "form_titles",
+    "get_form",
+    "get_version",
+    "give_up_stale_sends",
+    "hand_over",
+    "history_of",
+    "hold_lease",
+    "inbox",
+    "install_bundled_forms",
+    "install_demo",
+    "install_process_model",
+    "known_roles",
+    "latest_version_number",
+    "list_directives",
+    "list_forms",
+    "list_notifications",
+    "list_units",
+    "list_usernames_of",
+    "list_users",
+    "list_versions",
+    "mark_notifications_read",
+    "migrate_directives",
+    "migration_plan",
+    "next_timer_at",
+    "open_attachment",
+    "preview_fields",
+    "publish_version",
+    "release_lease",
+    "request_extension",
+    "reset_password",
+    "restore_backup",
+    "resume_directive",
+    "return_report",
+    "revoke_tokens",
+    "save_form",
+    "save_version",
+    "schema_revision",
+    "session_user",
+    "set_calendar_day",
+    "set_email",
+    "set_language",
+    "sign_in",
+    "sign_out_everywhere",
+    "start_session",
+    "start_work",
+    "step_for_actor",
+    "submit_contribution",
+    "submit_report",
+    "suspend_directive",
+    "tet_directive",
+    "unit_members",
+    "unread_notifications",
+    "update_unit",
+    "update_user",
+    "upgrade_schema",
+    "user_for_token",
+    "version_xml",
+    "work_item_page",
+]

@@ -20,7 +20,7 @@ from workflows.access.permissions import may_see_directive
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound, PermissionDenied, StorageUnavailable
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.tables import Attachment, User
 
 ZIP, OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -187,7 +187,7 @@ def attachments_of(session: Session, directive_id: int) -> list[AttachmentInfo]:
 def open_attachment(db: Database, user_id: int, attachment_id: int) -> tuple[Path, str, str]:
     """Return (path, filename, content type) of an attachment the user may see."""
     with db.reading() as session:
-        actor = org.load_actor(session, user_id)
+        actor = people.load_actor(session, user_id)
         row = session.get(Attachment, attachment_id)
         if row is None:
             raise NotFound(N_("no attachment %(id)s", id=attachment_id))

@@ -19,10 +19,10 @@ from workflows.errors import NotFound, PermissionDenied, RoleRequired
 from workflows.messages import N_
 from workflows.tables import AuditEntry, User
 
-COMMAND_LINE = "command line"
-CHANGED = "changed"
-SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_sha256", "secret"})
-ACTIONS = (
+AUDIT_COMMAND_LINE = "command line"
+AUDIT_CHANGED = "changed"
+AUDIT_SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_sha256", "secret"})
+AUDIT_ACTIONS = (
     "user_created",
     "user_changed",
     "user_deactivated",
@@ -100,7 +100,7 @@ def record(
         AuditEntry(
             at=at,
             actor_id=actor.id if actor is not None else None,
-            actor_label=(actor.username if actor is not None else COMMAND_LINE)[:100],
+            actor_label=(actor.username if actor is not None else AUDIT_COMMAND_LINE)[:100],
             action=action[:40],
             target_kind=target_kind[:20],
             target_key=target_key[:100],
@@ -119,7 +119,9 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
 def _scrub(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None
-    return {key: CHANGED if key in SECRET_FIELDS else _plain(v) for key, v in values.items()}
+    return {
+        key: AUDIT_CHANGED if key in AUDIT_SECRET_FIELDS else _plain(v) for key, v in values.items()
+    }
 
 
 def _plain(value: Any) -> Any:

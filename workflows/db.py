@@ -110,7 +110,7 @@ class Database:
 
     def dispose(self) -> None:
         """Close every pooled connection."""
-        self.processes.workflows.clear()
+        self.processes.store.cache.clear()
         self.engine.dispose()
 
 

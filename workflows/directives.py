@@ -17,7 +17,7 @@ from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_, Message
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.pipeline import complete_work_item, directive_of_work_item, engine_errors
 from workflows.rules.folding import fold
 from workflows.rules.text import clean, clean_number
@@ -73,8 +73,8 @@ def create_directive(
     def run(session: Session) -> int:
         remove_files(written)
         written.clear()
-        actor = org.load_actor(session, actor_id)
-        org.require_role(actor, "clerk", "supervisor")
+        actor = people.load_actor(session, actor_id)
+        people.require_role(actor, "clerk", "supervisor")
         _check_directive(session, data, at.astimezone(db.settings.tz).date())
         directive = Directive(
             number=data.number,
@@ -128,7 +128,7 @@ def assign_directive(
     at = now or utcnow()
 
     def run(session: Session) -> None:
-        actor = org.load_actor(session, actor_id)
+        actor = people.load_actor(session, actor_id)
         item, directive = directive_of_work_item(session, db, actor, work_item_id, "assign")
         if tasks is not None:
             edited = _cleaned_tasks(tasks)
@@ -169,8 +169,8 @@ def cancel_directive(
     at = now or utcnow()
 
     def run(session: Session) -> None:
-        actor = org.load_actor(session, actor_id)
-        org.require_role(actor, "supervisor", "admin")
+        actor = people.load_actor(session, actor_id)
+        people.require_role(actor, "supervisor", "admin")
         if not reason.strip():
             raise InvalidInput({"reason": N_("a reason is required to cancel a directive")})
         directive = session.get(Directive, directive_id)
@@ -225,8 +225,8 @@ def _hold_or_release(
     at = now or utcnow()
 
     def run(session: Session) -> None:
-        actor = org.load_actor(session, actor_id)
-        org.require_role(actor, "supervisor", "admin")
+        actor = people.load_actor(session, actor_id)
+        people.require_role(actor, "supervisor", "admin")
         if not reason.strip():
             raise InvalidInput({"reason": N_("a reason is required")})
         if len(reason) > MAX_REASON_LENGTH:

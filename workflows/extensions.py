@@ -16,7 +16,7 @@ from workflows.access.permissions import may_see_directive
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound, PermissionDenied
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.pipeline import engine_errors
 from workflows.tables import Assignment, Directive, ExtensionRequest, Task, User
 
@@ -57,8 +57,8 @@ def request_extension(
     at, why = now or utcnow(), reason.strip()
 
     def run(session: Session) -> int:
-        actor = org.load_actor(session, actor_id)
-        org.require_role(actor, "unit_head")
+        actor = people.load_actor(session, actor_id)
+        people.require_role(actor, "unit_head")
         assignment = _open_assignment(session, assignment_id)
         if assignment.unit_id != actor.unit_id:
             raise NotAssignedToUnit(N_("this assignment belongs to another unit"))
@@ -152,8 +152,8 @@ def decide_extension(
     at, why = now or utcnow(), reason.strip()
 
     def run(session: Session) -> None:
-        actor = org.load_actor(session, actor_id)
-        org.require_role(actor, "supervisor")
+        actor = people.load_actor(session, actor_id)
+        people.require_role(actor, "supervisor")
         request = session.get(ExtensionRequest, request_id)
         if request is None:
             raise NotFound(N_("no extension request %(id)s", id=request_id))
@@ -228,7 +228,7 @@ def extension_requests(
 ) -> list[ExtensionView]:
     """Extension requests the user may see: a directive's, or every pending one for leaders."""
     with db.reading() as session:
-        actor = org.load_actor(session, user_id)
+        actor = people.load_actor(session, user_id)
         asker, decider = aliased(User), aliased(User)
         query = (
             select(

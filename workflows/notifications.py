@@ -7,33 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine import utcnow
 from workflows.db import Database
-from workflows.organisation import people as org
 from workflows.tables import Assignment, Directive, Notification, Task, User
 
 KINDS = ("assigned", "reminder", "overdue", "returned")
 MAX_MAIL_ATTEMPTS = 8
 EXCERPT_LENGTH = 60
-
-
-@dataclass(frozen=True)
-class NotificationView:
-    """A notification as the bell and its page show it."""
-
-    id: int
-    kind: str
-    directive_id: int | None
-    directive_number: str
-    params: dict[str, Any]
-    created_at: datetime
-    read: bool
-    mail_state: str
-    mail_error: str
 
 
 @dataclass(frozen=True)
@@ -57,14 +41,14 @@ def _recipients(
         User.active.is_(True),
         or_(User.roles_text.contains("unit_head"), User.id == assignment.assignee_id),
     )
-    people = list(session.scalars(unit)) if heads else []
+    found = list(session.scalars(unit)) if heads else []
     if supervisors:
-        people += list(
+        found += list(
             session.scalars(
                 select(User).where(User.active.is_(True), User.roles_text.contains("supervisor"))
             )
         )
-    return list({person.id: person for person in people}.values())
+    return list({person.id: person for person in found}.values())
 
 
 def notify_assignment(
@@ -128,47 +112,7 @@ def insert_notices(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(statement)
 
 
-def unread_count(db: Database, user_id: int) -> int:
-    """How many notifications the user has not read."""
-    with db.reading() as session:
-        return (
-            session.scalar(
-                select(func.count())
-                .select_from(Notification)
-                .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-            )
-            or 0
-        )
-
-
-def list_notifications(db: Database, user_id: int, limit: int = 50) -> list[NotificationView]:
-    """The user's latest notifications, newest first."""
-    with db.reading() as session:
-        org.load_actor(session, user_id)
-        rows = session.execute(
-            select(Notification, Directive.number)
-            .join(Directive, Directive.id == Notification.directive_id, isouter=True)
-            .where(Notification.user_id == user_id)
-            .order_by(Notification.id.desc())
-            .limit(min(max(limit, 1), 200))
-        ).all()
-        return [
-            NotificationView(
-                n.id,
-                n.kind,
-                n.directive_id,
-                number or "",
-                dict(n.params),
-                n.created_at,
-                n.read_at is not None,
-                n.mail_state,
-                n.mail_error,
-            )
-            for n, number in rows
-        ]
-
-
-def mark_read(
+def mark_notifications_read(
     db: Database, user_id: int, ids: Iterable[int] | None = None, now: datetime | None = None
 ) -> int:
     """Mark some (or all) of the user's notifications read; return how many changed."""

@@ -24,7 +24,7 @@ from workflows.errors import (
     WrongStep,
 )
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.tables import Assignment, Directive, Event, User
 
 HEAD_FORMS = frozenset({"report", "contribute", "acknowledge"})
@@ -51,14 +51,14 @@ def engine_errors(work_item_id: str | None = None) -> Iterator[None]:
 def check_may_act(actor: User, item: ReadyTask) -> None:
     """Raise unless the actor may complete this work item (lane, unit, role, assignee)."""
     if item.lane == "supervisor":
-        org.require_role(actor, "supervisor")
+        people.require_role(actor, "supervisor")
         return
     if item.lane not in UNIT_LANES:
-        org.require_role(actor, item.lane or "admin")
+        people.require_role(actor, item.lane or "admin")
         return
     if actor.unit.code != item.unit:
         raise NotAssignedToUnit(N_("this step belongs to another unit"))
-    org.require_role(
+    people.require_role(
         actor, *(("unit_head",) if item.form in HEAD_FORMS else ("unit_staff", "unit_head"))
     )
     if item.assignee and item.assignee != str(actor.id) and "unit_head" not in actor.roles:

@@ -191,26 +191,26 @@ def test_reload_from_the_database_alone_continues_the_instance(sessions, process
     complete(sessions, reborn, instance, report.id, {"report_text": "r"})
     accept = ready(sessions, reborn, instance)[("accept", None)]
     assert complete(sessions, reborn, instance, accept.id, {"accepted": True}).status == "completed"
-    assert (reborn.workflows.hits, reborn.workflows.misses) == (0, 2)  # read back every step
+    assert (reborn.store.cache.hits, reborn.store.cache.misses) == (0, 2)  # read back every step
 
 
 def test_cache_serves_committed_versions_and_drops_rolled_back_work(sessions, processes) -> None:
     instance = start_assigned(sessions, processes, [assignment(1, "KHTC"), assignment(2, "VP")])
-    hits = processes.workflows.hits
+    hits = processes.store.cache.hits
     items = ready(sessions, processes, instance)
     complete(sessions, processes, instance, items[("execute", "KHTC")].id, {})
-    assert processes.workflows.hits == hits + 1
+    assert processes.store.cache.hits == hits + 1
     with sessions() as session:
         processes.complete(session, instance, items[("execute", "VP")].id, {})
         session.rollback()
     with sessions() as session:  # the rolled-back workflow is gone: reloaded, VP still ready
-        misses = processes.workflows.misses
+        misses = processes.store.cache.misses
         assert ("execute", "VP") in {
             (t.task_name, t.unit) for t in processes.ready_tasks(session, instance)
         }
         processes.complete(session, instance, items[("execute", "VP")].id, {})
         session.commit()
-        assert processes.workflows.misses == misses + 1
+        assert processes.store.cache.misses == misses + 1
 
 
 def test_a_concurrent_save_is_detected(sessions, processes) -> None:

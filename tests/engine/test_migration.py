@@ -54,9 +54,9 @@ def test_the_plan_tells_who_can_move_and_changes_nothing(driver: Driver, version
     assert [plan[i].can_move for i in ids] == [True] * 5 + [False]
     assert plan[done].reasons == ("the instance is completed",)
     assert (plan[mixed].from_version, plan[mixed].to_version, plan[mixed].reasons) == (1, 2, ())
-    hits = driver.processes.workflows.hits
+    hits = driver.processes.store.cache.hits
     assert [name for name, _ in driver.finish(at["report"])] == ["report", "accept"]
-    assert driver.processes.workflows.hits > hits  # the plan handed back the workflows untouched
+    assert driver.processes.store.cache.hits > hits  # the plan handed back the workflows untouched
 
 
 def test_an_unknown_version_is_not_found(driver: Driver) -> None:
@@ -87,7 +87,7 @@ def test_a_moved_instance_goes_through_the_new_step(
 
     assert {task.id for task in moved.ready} == waiting  # the waiting step keeps its id
     assert driver.stored(instance_id)[0] == legal
-    processes.workflows.clear()  # the stored state alone must carry on
+    processes.store.cache.clear()  # the stored state alone must carry on
     if step == "assign":
         driver.step(instance_id, "assign", None, {"assignments": [assignment(1)]})
     seen = ["assign"] if step == "assign" else []
@@ -260,7 +260,7 @@ def test_timers_keep_their_due_times_across_a_move(
 
     result = driver.migrate(instance_id, legal)
 
-    processes.workflows.clear()
+    processes.store.cache.clear()
     with driver.sessions() as session:
         after = processes.waiting_timers(session, instance_id)
     assert sorted((t.event_name, t.ref, t.due_at) for t in after) == sorted(

@@ -127,12 +127,12 @@ def test_a_cancelled_instance_lists_what_was_open_as_cancelled(driver: Driver) -
 def test_reading_the_trail_changes_nothing(driver: Driver, midway: int) -> None:
     before = driver.stored(midway)
     trail_of(driver, midway)
-    hits = driver.processes.workflows.hits
+    hits = driver.processes.store.cache.hits
 
     trail_of(driver, midway)
 
     assert driver.stored(midway) == before
-    assert driver.processes.workflows.hits == hits + 1  # handed back to the cache untouched
+    assert driver.processes.store.cache.hits == hits + 1  # handed back to the cache untouched
 
 
 def test_an_unknown_instance_is_not_found(driver: Driver) -> None:

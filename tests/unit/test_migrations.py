@@ -21,8 +21,8 @@ from workflows.setup import schema
 def _check(url: str) -> None:
     db = Database(url)
     try:
-        schema.upgrade(db)
-        assert schema.current_revision(db) == schema.head_revision()
+        schema.upgrade_schema(db)
+        assert schema.schema_revision(db) == schema.head_schema_revision()
         config = schema.alembic_config(url)
         with db.engine.begin() as connection:
             config.attributes["connection"] = connection
@@ -52,7 +52,7 @@ def _sqlite_dump(path: Path) -> list[str]:
 def _database_at_0005_with_rows(tmp_path: Path) -> tuple[Database, Path]:
     path = tmp_path / "old.db"
     db = Database(f"sqlite:///{path}", Settings(upload_dir=tmp_path / "uploads"))
-    schema.upgrade(db, "0005")
+    schema.upgrade_schema(db, "0005")
     load_rows(db, fixture_of("0005"), tmp_path / "uploads")
     db.dispose()
     return db, path
@@ -64,14 +64,14 @@ def test_a_failing_migration_is_named_and_changes_nothing(tmp_path: Path) -> Non
         connection.execute("CREATE TABLE step_form (id INTEGER PRIMARY KEY)")  # 0007 makes it
     before = _sqlite_dump(path)
     with pytest.raises(UpgradeFailed) as failed:
-        schema.upgrade(db)
+        schema.upgrade_schema(db)
     assert failed.value.revision == "0007"
     message = str(failed.value)
     assert "\n" not in message
     assert message.startswith("upgrade failed at revision 0007 (step forms): ")
     assert message.endswith("nothing was changed, the database is still at revision 0005")
     assert _sqlite_dump(path) == before  # 0006 had rebuilt three tables: rolled back too
-    assert schema.current_revision(db) == "0005"
+    assert schema.schema_revision(db) == "0005"
     db.dispose()
 
 
@@ -81,8 +81,8 @@ def test_an_upgrade_that_leaves_a_broken_foreign_key_is_rolled_back(tmp_path: Pa
         connection.execute("UPDATE report SET assignment_id = 99999 WHERE id = 1")
     before = _sqlite_dump(path)
     with pytest.raises(UpgradeFailed, match="foreign key check: 1 row") as failed:
-        schema.upgrade(db)
-    assert failed.value.revision == schema.head_revision()
+        schema.upgrade_schema(db)
+    assert failed.value.revision == schema.head_schema_revision()
     assert "report row 1 -> assignment" in str(failed.value)
     assert _sqlite_dump(path) == before
     db.dispose()
@@ -90,7 +90,7 @@ def test_an_upgrade_that_leaves_a_broken_foreign_key_is_rolled_back(tmp_path: Pa
 
 def test_foreign_keys_are_on_again_after_an_upgrade(tmp_path: Path) -> None:
     db, _ = _database_at_0005_with_rows(tmp_path)
-    schema.upgrade(db)
+    schema.upgrade_schema(db)
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     db.dispose()
@@ -100,21 +100,21 @@ def _check_states(url: str) -> None:
     db = Database(url)
     try:
         with pytest.raises(SchemaNotCurrent, match="the database is empty") as empty:
-            schema.check_current(db)
+            schema.check_schema(db)
         assert (empty.value.state, empty.value.revision) == ("empty", None)
-        schema.upgrade(db, "0006")
+        schema.upgrade_schema(db, "0006")
         with pytest.raises(SchemaNotCurrent, match="run `dondoc db upgrade`") as outdated:
-            schema.check_current(db)
+            schema.check_schema(db)
         assert (outdated.value.state, outdated.value.revision) == ("outdated", "0006")
-        schema.upgrade(db)
-        assert schema.check_current(db) == schema.head_revision()
+        schema.upgrade_schema(db)
+        assert schema.check_schema(db) == schema.head_schema_revision()
         with db.engine.begin() as connection:
             connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00d'")
         with pytest.raises(SchemaNotCurrent, match="made by a newer release") as newer:
-            schema.check_current(db)
+            schema.check_schema(db)
         assert (newer.value.state, newer.value.revision) == ("newer", "f00d")
         with pytest.raises(SchemaNotCurrent, match="nothing was changed"):
-            schema.upgrade(db)
+            schema.upgrade_schema(db)
     finally:
         db.dispose()
 
@@ -132,14 +132,14 @@ def test_postgresql_schema_states_are_told_apart(pg_url: str) -> None:
 def test_postgresql_failing_migration_changes_nothing(pg_url: str, tmp_path: Path) -> None:
     db = Database(pg_url, Settings(upload_dir=tmp_path / "uploads"))
     try:
-        schema.upgrade(db, "0005")
+        schema.upgrade_schema(db, "0005")
         load_rows(db, fixture_of("0005"), tmp_path / "uploads")
         with db.engine.begin() as connection:
             connection.exec_driver_sql("CREATE TABLE step_form (id INTEGER PRIMARY KEY)")
         with pytest.raises(UpgradeFailed, match="at revision 0007 ") as failed:
-            schema.upgrade(db)
+            schema.upgrade_schema(db)
         assert failed.value.revision == "0007"
-        assert schema.current_revision(db) == "0005"
+        assert schema.schema_revision(db) == "0005"
         with db.engine.connect() as connection:
             columns = {c["name"] for c in sa.inspect(connection).get_columns("assignment")}
         assert "cycle" not in columns  # 0006 had added it: rolled back with the rest

@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+import workflows
 from web.app import create_app, database
 from workflows.access.tokens import create_token
-from workflows.read import listing
 
 Headers = dict[str, str]
 V1 = "/api/v1"
@@ -479,7 +479,7 @@ def test_an_unexpected_failure_is_a_logged_json_500(client, auth, monkeypatch, c
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(listing, "list_directives", broken)
+    monkeypatch.setattr(workflows, "list_directives", broken)
     with caplog.at_level(logging.ERROR, logger="web.api.errors"):
         response = client.get(f"{V1}/directives", headers=auth("giamdoc"))
     error = error_of(response, 500)

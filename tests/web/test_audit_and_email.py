@@ -13,6 +13,7 @@ from tests.web.helpers import csrf_token
 from web.cli import main
 from workflows import audit
 from workflows.db import Database
+from workflows.organisation import accounts, calendar_days
 from workflows.organisation import units as admin
 from workflows.tables import AuditEntry, User
 
@@ -65,7 +66,7 @@ def test_an_admin_sets_an_email_on_the_user_pages_normalised_or_refused(
     assert bad.status_code == 422
     assert "Thư điện tử: cv.khtc@ không phải là địa chỉ thư điện tử hợp lệ" in html
     assert (_user(db, "cv.khtc").email, _user(db, "cv.khtc").language) == ("", "vi")
-    admin.set_language(db, users["cv.khtc"], "en")  # the officer's own choice
+    accounts.set_language(db, users["cv.khtc"], "en")  # the officer's own choice
     good = _post(page, path, {**base, "active": "y", "email": "CV.KHTC@langson.gov.vn"})
     assert good.status_code == 302
     assert _user(db, "cv.khtc").email == "CV.KHTC@langson.gov.vn"
@@ -116,7 +117,7 @@ def test_the_audit_page_shows_who_what_when_and_old_to_new_in_vietnamese(
     empty = page.get("/admin/audit").get_data(as_text=True)
     assert "Chưa ghi nhận thay đổi quản trị nào." in empty
     assert 'href="/admin/audit"' in empty  # in the admin tabs
-    admin.set_calendar_day(
+    calendar_days.set_calendar_day(
         db,
         users["admin"],
         date(2027, 1, 2),
@@ -170,7 +171,7 @@ def test_the_audit_page_is_paged_newest_first(
 ) -> None:
     start = datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
     for n in range(52):
-        admin.set_calendar_day(
+        calendar_days.set_calendar_day(
             db,
             users["admin"],
             date(2027, 1, 1) + timedelta(days=n),

@@ -310,7 +310,7 @@ def check_restored(
     """The restored instance has everything committed before the backup, consistently."""
     src, db = source.open(), restored.open()
     try:
-        assert schema.check_current(db) == schema.head_revision()
+        assert schema.check_schema(db) == schema.head_schema_revision()
         assert _column(db, "SELECT id FROM directive") == _column(src, "SELECT id FROM directive")
         done_ids = _column(db, "SELECT work_item_id FROM event WHERE work_item_id IS NOT NULL")
         committed = {d.work_item_id for d in load.done if d.finished_at < began}

@@ -102,7 +102,7 @@ def test_user_create_and_reset_password(env) -> None:
 def test_db_upgrade_reports_the_revision(env) -> None:
     result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
     assert result.exit_code == 0
-    assert f"revision {schema.head_revision()}" in result.output
+    assert f"revision {schema.head_schema_revision()}" in result.output
 
 
 def test_bench_quick_prints_the_table(env) -> None:

@@ -17,7 +17,7 @@ from tests.web.helpers import csrf_token
 from tests.workflows.form_diagrams import reported_before_legal_review
 from workflows.db import Database
 from workflows.diagrams import forms
-from workflows.organisation import units as admin
+from workflows.organisation import accounts
 from workflows.tables import StepForm
 
 BACKTRACKING = "^(a+)+$"
@@ -39,7 +39,7 @@ def step_path(db: Database, users, today: date) -> str:
     forms.save_form(db, users["admin"], "legal_review", "Thẩm định", json.dumps(CODE_FORM))
     reported_before_legal_review(db, users, today)  # the bundled legal_review is not installed
     for name in ("giamdoc", "admin"):
-        admin.set_language(db, users[name], "en")
+        accounts.set_language(db, users[name], "en")
     return f"/work/{item_of(db, users['giamdoc'], 'legal_review', task_no=1).work_item_id}"
 
 
@@ -112,7 +112,7 @@ REFUSED = {
 def test_the_form_editor_refuses_a_runaway_schema_with_422(
     client_for, db: Database, users, case: str
 ) -> None:
-    admin.set_language(db, users["admin"], "en")
+    accounts.set_language(db, users["admin"], "en")
     text, reason = REFUSED[case]
     editor = client_for("admin")
     before = [row.key for row in forms.list_forms(db)]

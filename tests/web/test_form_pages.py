@@ -14,7 +14,7 @@ from tests.web.helpers import csrf_token
 from tests.workflows.form_diagrams import reported_before_legal_review
 from workflows.db import Database
 from workflows.diagrams import forms
-from workflows.organisation import units as admin
+from workflows.organisation import accounts
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def review_path(db: Database, users, today: date) -> str:
     """The legal review step of task 1, waiting for a leader; the leaders read English."""
     reported_before_legal_review(db, users, today)
     for name in ("giamdoc", "phogiamdoc", "admin"):
-        admin.set_language(db, users[name], "en")
+        accounts.set_language(db, users[name], "en")
     return f"/work/{item_of(db, users['giamdoc'], 'legal_review', task_no=1).work_item_id}"
 
 

@@ -98,7 +98,7 @@ def test_a_backup_lists_every_file_with_its_checksum(source: Instance, backup: P
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["format"] == "dondoc-backup"
     assert manifest["format_version"] == 1
-    assert manifest["schema_revision"] == schema.head_revision()
+    assert manifest["schema_revision"] == schema.head_schema_revision()
     assert manifest["database"] == "sqlite"
     assert manifest["app_version"] == "0.1.0"
     assert manifest["created_at"].endswith("+00:00")
@@ -219,7 +219,7 @@ def test_an_older_backup_is_restored_then_upgraded(tmp_path: Path) -> None:
     old = sqlite_instance(tmp_path / "old")
     old.folder.mkdir()
     db = old.open()
-    schema.upgrade(db, "0005")
+    schema.upgrade_schema(db, "0005")
     load_rows(db, fixture_of("0005"), old.folder / "uploads")
     db.dispose()
     assert old.run("backup", str(tmp_path / "backup")).returncode == 0
@@ -227,13 +227,16 @@ def test_an_older_backup_is_restored_then_upgraded(tmp_path: Path) -> None:
     restored = target.run("restore", str(tmp_path / "backup"))
     assert restored.returncode == 0, restored.stderr
     assert "revision 0005" in restored.stdout
-    assert f"now run `dondoc db upgrade` to bring it to {schema.head_revision()}" in restored.stdout
+    assert (
+        f"now run `dondoc db upgrade` to bring it to {schema.head_schema_revision()}"
+        in restored.stdout
+    )
     assert target.run("scheduler").returncode == 1  # refuses the old schema
     upgraded = target.run("db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     db = target.open()
     try:
-        assert schema.check_current(db) == schema.head_revision()
+        assert schema.check_schema(db) == schema.head_schema_revision()
     finally:
         db.dispose()
     names = {p.name for p in (target.folder / "uploads").iterdir()}

@@ -180,7 +180,7 @@ def test_only_one_scheduler_is_active_and_another_takes_over(db: Database) -> No
     started = time.monotonic()
     _wait(lambda: (second.watch(), second.active)[1], 5)
     assert time.monotonic() - started < 2.6
-    assert leases.holder_of(db, LEASE)[0] == "second"
+    assert leases.lease_holder(db, LEASE)[0] == "second"
     first.watch()
     assert first.active is False
 

@@ -89,7 +89,7 @@ def _run_failover(url: str, tmp_path: Path) -> None:
             db, users["giamdoc"], item_of(db, users["giamdoc"], "assign").work_item_id
         )
         processes.append(_start(url, tmp_path, "a"))
-        holder = _wait(lambda: (leases.holder_of(db, LEASE) or ("",))[0], 30)
+        holder = _wait(lambda: (leases.lease_holder(db, LEASE) or ("",))[0], 30)
         processes.append(_start(url, tmp_path, "b"))
         overdue = (Event, Event.kind == "timer_overdue")
         _wait(lambda: _count(db, overdue) >= 1, 30)
@@ -101,7 +101,7 @@ def _run_failover(url: str, tmp_path: Path) -> None:
         assert _count(db, overdue) == len(UNITS)
         notices = (Notification, Notification.kind == "overdue")
         assert _count(db, notices) == len(UNITS) * 3  # the unit head and two leaders each
-        assert leases.holder_of(db, LEASE)[0] != holder
+        assert leases.lease_holder(db, LEASE)[0] != holder
     finally:
         for process in processes:
             if process.poll() is None:

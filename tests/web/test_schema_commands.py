@@ -53,7 +53,7 @@ def _instance_at(tmp_path: Path, revision: str) -> Path:
     instance = tmp_path / "instance"
     db = Database(f"sqlite:///{instance / 'dondoc.db'}", Settings(upload_dir=instance / "uploads"))
     instance.mkdir()
-    schema.upgrade(db, revision)
+    schema.upgrade_schema(db, revision)
     load_rows(db, fixture_of(revision), instance / "uploads")
     db.dispose()
     return instance
@@ -78,7 +78,7 @@ def test_db_upgrade_of_a_release_database_succeeds(tmp_path: Path) -> None:
     instance = _instance_at(tmp_path, "0004")
     result = _run(instance, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"database at revision {schema.head_revision()}"
+    assert result.stdout.strip() == f"database at revision {schema.head_schema_revision()}"
 
 
 def _set_revision(instance: Path, revision: str) -> None:

@@ -209,26 +209,28 @@ def test_healthz_is_ok_on_a_healthy_database_and_says_no_scheduler_has_run(clien
 
 def test_healthz_says_since_when_the_scheduler_lease_is_stale(app, client, db) -> None:
     expired_at = utcnow() - timedelta(hours=2)
-    leases.hold(db, LEASE, "may-1:4242:abc", ttl_seconds=30, now=expired_at - timedelta(seconds=30))
+    leases.hold_lease(
+        db, LEASE, "may-1:4242:abc", ttl_seconds=30, now=expired_at - timedelta(seconds=30)
+    )
     stale = client.get("/healthz")
     assert stale.status_code == 200  # a web process without a scheduler is not down
     scheduler = stale.get_json()["checks"]["scheduler"]
     assert scheduler["state"] == "warning"
     assert scheduler["message"] == f"stale since {expired_at.isoformat(timespec='seconds')}"
-    leases.hold(db, LEASE, "may-1:4242:abc", ttl_seconds=30)
+    leases.hold_lease(db, LEASE, "may-1:4242:abc", ttl_seconds=30)
     active = client.get("/healthz").get_json()["checks"]["scheduler"]
     assert active["state"] == "ok"
     assert active["message"].startswith("active")
 
 
 def test_healthz_fails_on_a_schema_behind_the_code(tmp_path: Path) -> None:
-    head = schema.head_revision()
+    head = schema.head_schema_revision()
     previous = ScriptDirectory.from_config(schema.alembic_config("sqlite://")).get_revision(head)
     older = previous.down_revision
     assert isinstance(older, str)
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old_db = Database(url)
-    schema.upgrade(old_db, older)
+    schema.upgrade_schema(old_db, older)
     old_db.dispose()
     app = create_app(
         environ={

@@ -16,7 +16,7 @@ from workflows.db import Database
 from workflows.diagrams import forms
 from workflows.diagrams import versions as process_models
 from workflows.errors import InvalidInput, RoleRequired
-from workflows.organisation import accounts
+from workflows.organisation import accounts, calendar_days
 from workflows.organisation import units as admin
 from workflows.tables import AuditEntry, User
 
@@ -234,9 +234,9 @@ def test_calendar_days_forms_versions_and_tokens_are_logged(
     db: Database, users: dict[str, int]
 ) -> None:
     me, day = users["admin"], date(2027, 1, 2)
-    admin.set_calendar_day(db, me, day, False, "Nghỉ bù", now=T0)
-    admin.set_calendar_day(db, me, day, False, "Nghỉ bù")  # the same again: nothing new
-    admin.set_calendar_day(db, me, day, None)
+    calendar_days.set_calendar_day(db, me, day, False, "Nghỉ bù", now=T0)
+    calendar_days.set_calendar_day(db, me, day, False, "Nghỉ bù")  # the same again: nothing new
+    calendar_days.set_calendar_day(db, me, day, None)
     schema = '{"type": "object", "properties": {"y_kien": {"type": "string"}}}'
     forms.save_form(db, me, "gop_y", "Góp ý", schema, new=True)
     forms.save_form(db, me, "gop_y", "Góp ý của phòng", schema)
@@ -304,7 +304,9 @@ def test_only_admins_read_the_log_newest_first_by_page_and_filter(
 ) -> None:
     me = users["admin"]
     for n in range(3):
-        admin.set_calendar_day(db, me, date(2027, 1, 4 + n), False, now=T0 + timedelta(days=n))
+        calendar_days.set_calendar_day(
+            db, me, date(2027, 1, 4 + n), False, now=T0 + timedelta(days=n)
+        )
     _new_user(db, me, now=T0 + timedelta(days=5))
     with pytest.raises(RoleRequired):
         audit.audit_entries(db, users["giamdoc"])

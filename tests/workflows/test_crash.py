@@ -55,7 +55,7 @@ def test_dropping_every_object_and_reloading_continues_the_directive(
     try:
         report = item_of(again, users["truong.ttr"], "report")
         steps.submit_report(again, users["truong.ttr"], report.work_item_id, "kiểm tra xong")
-        assert again.processes.workflows.hits == 0
+        assert again.processes.store.cache.hits == 0
         assert item_of(again, users["giamdoc"], "accept", task_no=2).unit_code is None
     finally:
         again.dispose()

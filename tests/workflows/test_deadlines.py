@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from tests.helpers import item_of
 from tests.workflows.conftest import small_directive
-from workflows import deadlines, directives
+from workflows import directives, timers
 from workflows.db import Database
 from workflows.directives import TaskInput
 from workflows.errors import RoleRequired
+from workflows.organisation import calendar_days
 from workflows.read import detail as queries
+from workflows.read import notifications as notices
 from workflows.settings import Settings
 from workflows.steps import unit_work as steps
 from workflows.tables import Event
@@ -47,7 +49,7 @@ def test_a_reminder_already_due_at_assignment_is_recorded_once(db_url: str, user
             db, users["cv.khtc"], item_of(db, users["cv.khtc"], "execute").work_item_id
         )
         assert _timer_events(db) == first
-        assert deadlines.fire_due_timers(db) == 0  # nothing else is due yet
+        assert timers.fire_due_timers(db) == 0  # nothing else is due yet
         kinds = [e.kind for e in queries.history_of(db, users["giamdoc"], directive_id)]
         assert kinds == [
             "directive_created",
@@ -60,7 +62,7 @@ def test_a_reminder_already_due_at_assignment_is_recorded_once(db_url: str, user
 
 
 def test_no_timer_fires_for_far_or_missing_due_dates(db: Database, users, assigned_small) -> None:
-    assert deadlines.fire_due_timers(db) == 0
+    assert timers.fire_due_timers(db) == 0
     assert _timer_events(db) == []
 
 
@@ -69,15 +71,15 @@ def test_each_person_sees_and_clears_only_their_own_notices(
 ) -> None:
     from workflows import notifications
 
-    khtc = notifications.list_notifications(db, users["truong.khtc"])
-    vp = notifications.list_notifications(db, users["truong.vp"])
+    khtc = notices.list_notifications(db, users["truong.khtc"])
+    vp = notices.list_notifications(db, users["truong.vp"])
     assert [n.kind for n in khtc] == ["assigned"]
     assert sorted(n.kind for n in vp) == ["assigned", "assigned"]  # lead of 3, coordinates 1
-    assert notifications.mark_read(db, users["truong.khtc"], [vp[0].id]) == 0
-    assert notifications.unread_count(db, users["truong.vp"]) == 2
-    assert notifications.mark_read(db, users["truong.vp"]) == 2
-    assert notifications.unread_count(db, users["truong.vp"]) == 0
-    assert notifications.list_notifications(db, users["cv.khtc"]) == []  # heads are told
+    assert notifications.mark_notifications_read(db, users["truong.khtc"], [vp[0].id]) == 0
+    assert notices.unread_notifications(db, users["truong.vp"]) == 2
+    assert notifications.mark_notifications_read(db, users["truong.vp"]) == 2
+    assert notices.unread_notifications(db, users["truong.vp"]) == 0
+    assert notices.list_notifications(db, users["cv.khtc"]) == []  # heads are told
 
 
 def test_the_daily_digest_comes_once_a_day_to_those_with_late_or_near_steps(
@@ -85,7 +87,7 @@ def test_the_daily_digest_comes_once_a_day_to_those_with_late_or_near_steps(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from workflows import digest, notifications
+    from workflows import digest
 
     data = replace(
         small_directive(today),
@@ -102,9 +104,9 @@ def test_the_daily_digest_comes_once_a_day_to_those_with_late_or_near_steps(
     created = digest.create_digests(db, morning)
     assert created == 2  # the head and the officer of KHTC; QLKH has nothing near
     assert digest.create_digests(db, morning + timedelta(minutes=5)) == 2  # skipped by key
-    kinds = [n.kind for n in notifications.list_notifications(db, users["cv.khtc"])]
+    kinds = [n.kind for n in notices.list_notifications(db, users["cv.khtc"])]
     assert kinds.count("digest") == 1
-    assert [n.kind for n in notifications.list_notifications(db, users["truong.qlkh"])].count(
+    assert [n.kind for n in notices.list_notifications(db, users["truong.qlkh"])].count(
         "digest"
     ) == 0
 
@@ -114,15 +116,14 @@ def test_a_declared_day_off_moves_the_deadlines_given_from_then_on(
 ) -> None:
     from datetime import timedelta
 
-    from workflows.organisation import units as admin
     from workflows.read import detail as queries
 
     due = today + timedelta(days=14)
     while due.weekday() >= 5:
         due += timedelta(days=1)
-    admin.set_calendar_day(db, users["admin"], due, False, "Nghỉ bù")
+    calendar_days.set_calendar_day(db, users["admin"], due, False, "Nghỉ bù")
     with pytest.raises(RoleRequired):
-        admin.set_calendar_day(db, users["giamdoc"], due, False)
+        calendar_days.set_calendar_day(db, users["giamdoc"], due, False)
     data = replace(small_directive(today), tasks=(TaskInput("Việc", ("KHTC",), (), due),))
     directive_id = directives.create_directive(db, users["vanthu"], data)
     directives.assign_directive(
@@ -130,4 +131,4 @@ def test_a_declared_day_off_moves_the_deadlines_given_from_then_on(
     )
     (khtc,) = queries.directive_detail(db, users["giamdoc"], directive_id).tasks[0].assignments
     assert khtc.due_at.astimezone(db.settings.tz).date() > due + timedelta(days=1)
-    assert [d.day for d in admin.calendar_days(db)] == [due]
+    assert [d.day for d in calendar_days.calendar_days(db)] == [due]

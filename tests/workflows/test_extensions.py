@@ -14,6 +14,7 @@ from workflows.db import Database
 from workflows.directives import TaskInput
 from workflows.errors import InvalidInput, NotAssignedToUnit, RoleRequired
 from workflows.read import detail as queries
+from workflows.read import notifications as notices
 from workflows.settings import Settings
 from workflows.steps import unit_work as steps
 
@@ -45,12 +46,11 @@ def test_a_granted_extension_moves_the_deadline_the_reminder_and_the_overdue_tim
         db, users["truong.khtc"], khtc.id, "Chờ số liệu quyết toán", wanted
     )
     (pending,) = extensions.extension_requests(db, users["giamdoc"], pending_only=True)
-    from workflows import notifications
 
-    told = [n.kind for n in notifications.list_notifications(db, users["phogiamdoc"])]
+    told = [n.kind for n in notices.list_notifications(db, users["phogiamdoc"])]
     assert told == ["extension_requested"]
     assert "extension_requested" not in [
-        n.kind for n in notifications.list_notifications(db, users["truong.khtc"])
+        n.kind for n in notices.list_notifications(db, users["truong.khtc"])
     ]
     assert (pending.id, pending.proposed_due_on, pending.unit_code) == (request_id, wanted, "KHTC")
     granted = today + timedelta(days=25)

@@ -55,7 +55,7 @@ def test_an_unreachable_postgresql_is_unavailable_for_reads_and_writes() -> None
 @pytest.mark.pg
 def test_a_read_only_postgresql_database_is_unavailable(pg_url: str) -> None:
     setup = Database(pg_url)
-    schema.upgrade(setup)
+    schema.upgrade_schema(setup)
     setup.command(lambda s: s.add(Unit(code="VP", name="Văn phòng")))
     setup.dispose()
     name = pg_url.rsplit("/", 1)[1]
@@ -75,7 +75,7 @@ def test_a_read_only_postgresql_database_is_unavailable(pg_url: str) -> None:
 @pytest.mark.pg
 def test_a_postgresql_row_locked_beyond_the_lock_timeout_is_unavailable(pg_url: str) -> None:
     setup = Database(pg_url)
-    schema.upgrade(setup)
+    schema.upgrade_schema(setup)
     setup.command(lambda s: s.add(Unit(code="VP", name="Văn phòng")))
     setup.dispose()
     holder = create_engine(pg_url)

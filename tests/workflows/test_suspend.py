@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.tables import ProcessInstance
 from tests.helpers import item_of, items_for, snapshot
 from tests.workflows.conftest import small_directive
-from workflows import deadlines, directives
+from workflows import directives, timers
 from workflows.db import Database
 from workflows.directives import TaskInput
 from workflows.errors import DirectiveNotActive, InvalidInput, RoleRequired
@@ -79,11 +79,11 @@ def test_timers_wait_while_suspended_and_fire_after_resuming(
     )
     directives.suspend_directive(db, users["giamdoc"], directive_id, "Tạm dừng")
     time.sleep(1.2)
-    assert deadlines.fire_due_timers(db) == 0
+    assert timers.fire_due_timers(db) == 0
     kinds = {e.kind for e in queries.history_of(db, users["giamdoc"], directive_id)}
     assert "timer_overdue" not in kinds
     directives.resume_directive(db, users["giamdoc"], directive_id, "Tiếp tục")
-    assert deadlines.fire_due_timers(db) >= 1
+    assert timers.fire_due_timers(db) >= 1
     kinds = {e.kind for e in queries.history_of(db, users["giamdoc"], directive_id)}
     assert "timer_overdue" in kinds
 

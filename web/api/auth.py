@@ -10,8 +10,7 @@ from werkzeug.wrappers import Response
 from web import context
 from web.api.errors import error_response
 from web.context import SignedIn
-from workflows.access.tokens import user_for_token
-from workflows.organisation.people import UserInfo
+from workflows import UserInfo, user_for_token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -8,6 +8,7 @@ from typing import Any
 from flask import url_for
 from werkzeug.wrappers import Response
 
+import workflows
 from web import context
 from web.api.auth import caller_id
 from web.api.blueprint import answers, bp, no_content
@@ -20,10 +21,15 @@ from web.api.schemas import (
     DirectiveSchema,
     HistorySchema,
 )
-from workflows import directives
-from workflows.directives import DirectiveInput, TaskInput
-from workflows.read import detail as queries
-from workflows.read import listing
+from workflows import (
+    DirectiveDetail,
+    DirectiveFilter,
+    DirectiveInput,
+    DirectivePage,
+    TaskInput,
+    directive_detail,
+    history_of,
+)
 
 TAGS = ["directives"]
 DIRECTIVE_ID = "<int(min=1, max=2147483647):directive_id>"
@@ -51,9 +57,9 @@ def task_inputs(tasks: Sequence[Mapping[str, Any]]) -> tuple[TaskInput, ...]:
 @bp.arguments(DirectiveQuerySchema, location="query", error_status_code=400)
 @bp.response(200, DirectivePageSchema)
 @answers()
-def list_directives(args: dict[str, Any]) -> listing.DirectivePage:
+def list_directives(args: dict[str, Any]) -> DirectivePage:
     """List the directives the caller may see, newest first."""
-    flt = listing.DirectiveFilter(
+    flt = DirectiveFilter(
         status=args.get("status"),
         unit_code=args.get("unit"),
         issuer=args.get("issuer"),
@@ -62,7 +68,7 @@ def list_directives(args: dict[str, Any]) -> listing.DirectivePage:
         overdue_only=args["overdue"],
         query=args.get("q", ""),
     )
-    return listing.list_directives(
+    return workflows.list_directives(
         context.db(), caller_id(), flt, page=args["page"], per_page=args["per_page"]
     )
 
@@ -82,7 +88,7 @@ def create_directive(body: dict[str, Any]) -> tuple[dict[str, int], int, dict[st
         tasks=task_inputs(body["tasks"]),
         body=body["body"],
     )
-    new_id = directives.create_directive(context.db(), caller_id(), data)
+    new_id = workflows.create_directive(context.db(), caller_id(), data)
     location = url_for("api.get_directive", directive_id=new_id)
     return {"id": new_id}, 201, {"Location": location}
 
@@ -90,9 +96,9 @@ def create_directive(body: dict[str, Any]) -> tuple[dict[str, int], int, dict[st
 @bp.route(f"/directives/{DIRECTIVE_ID}", methods=["GET"], tags=TAGS)
 @bp.response(200, DirectiveSchema)
 @answers(403, 404)
-def get_directive(directive_id: int) -> queries.DirectiveDetail:
+def get_directive(directive_id: int) -> DirectiveDetail:
     """Read a directive with its tasks, assignments, reports and timeliness."""
-    return queries.directive_detail(context.db(), caller_id(), directive_id)
+    return directive_detail(context.db(), caller_id(), directive_id)
 
 
 @bp.route(f"/directives/{DIRECTIVE_ID}/history", methods=["GET"], tags=TAGS)
@@ -100,7 +106,7 @@ def get_directive(directive_id: int) -> queries.DirectiveDetail:
 @answers(403, 404)
 def directive_history(directive_id: int) -> dict[str, Any]:
     """Read a directive's history (who did what, when), oldest first."""
-    return {"items": queries.history_of(context.db(), caller_id(), directive_id)}
+    return {"items": history_of(context.db(), caller_id(), directive_id)}
 
 
 @bp.route(f"/directives/{DIRECTIVE_ID}/cancel", methods=["POST"], tags=TAGS)
@@ -109,5 +115,5 @@ def directive_history(directive_id: int) -> dict[str, Any]:
 @answers(*BODY_ERRORS, 404, 409)
 def cancel_directive(body: dict[str, Any], directive_id: int) -> Response:
     """Cancel a directive (supervisor or admin): its open steps leave every inbox."""
-    directives.cancel_directive(context.db(), caller_id(), directive_id, body["reason"])
+    workflows.cancel_directive(context.db(), caller_id(), directive_id, body["reason"])
     return no_content()

@@ -11,23 +11,12 @@ from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, default_exceptions
 from werkzeug.wrappers import Response
 
-from workflows import errors
+from web.statuses import answer_for
+from workflows import DomainError, InvalidInput, RoleRequired, StorageUnavailable, TaskNoLongerReady
 
 log = logging.getLogger(__name__)
 
 API_PATH_PREFIX = "/api/"
-DOMAIN_STATUS: tuple[tuple[type[errors.DomainError], int], ...] = (
-    (errors.NotFound, 404),
-    (errors.PermissionDenied, 403),
-    (errors.InvalidInput, 422),
-    (errors.WrongStep, 409),
-    (errors.BrokenForm, 409),
-    (errors.TaskNoLongerReady, 409),
-    (errors.DirectiveNotActive, 409),
-    (errors.ConcurrencyConflict, 409),
-    (errors.StorageUnavailable, 503),
-    (errors.ProcessFailed, 500),
-)
 RETRY_AFTER_SECONDS = 30
 HTTP_CODES = {
     400: "bad_request",
@@ -71,10 +60,10 @@ def field_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "_schema": [str(messages)]}
 
 
-def domain_error(exc: errors.DomainError) -> Response:
+def domain_error(exc: DomainError) -> Response:
     """Answer a domain error with its status, code and details."""
-    status = next((s for kind, s in DOMAIN_STATUS if isinstance(exc, kind)), 400)
-    if isinstance(exc, errors.StorageUnavailable):  # logged where it was classified
+    status = answer_for(exc).status
+    if isinstance(exc, StorageUnavailable):  # logged where it was classified
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         return error_response(status, exc.code, str(exc), {"reason": exc.reason}, headers)
     if status >= 500:
@@ -82,13 +71,13 @@ def domain_error(exc: errors.DomainError) -> Response:
     return error_response(status, exc.code, str(exc), _domain_details(exc))
 
 
-def _domain_details(exc: errors.DomainError) -> dict[str, Any]:
-    if isinstance(exc, errors.TaskNoLongerReady):
+def _domain_details(exc: DomainError) -> dict[str, Any]:
+    if isinstance(exc, TaskNoLongerReady):
         done_at = exc.done_at.isoformat() if exc.done_at else None
         return {"done_by": exc.done_by, "done_at": done_at}
-    if isinstance(exc, errors.InvalidInput):
+    if isinstance(exc, InvalidInput):
         return {"fields": {name: [problem] for name, problem in exc.fields.items()}}
-    if isinstance(exc, errors.RoleRequired):
+    if isinstance(exc, RoleRequired):
         return {"roles": list(exc.roles)}
     return {}
 
@@ -125,7 +114,7 @@ def unexpected_error(exc: Exception) -> Response:
 
 def register(bp: Blueprint) -> None:
     """Install the API's error handlers on its blueprint."""
-    bp.register_error_handler(errors.DomainError, domain_error)
+    bp.register_error_handler(DomainError, domain_error)
     bp.register_error_handler(HTTPException, http_error)
     # Code-specific handlers outrank class ones, so claim every code for the API's own routes.
     for code in default_exceptions:

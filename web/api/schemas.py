@@ -7,8 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from workflows.directives import REPORTING_KINDS
-from workflows.tables import DIRECTIVE_KINDS, DIRECTIVE_STATUSES
+from workflows import DIRECTIVE_KINDS, DIRECTIVE_STATUSES, REPORTING_KINDS
 
 MAX_TEXT = 20_000
 MAX_ID = 2**31 - 1

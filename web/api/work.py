@@ -8,6 +8,7 @@ from uuid import UUID
 
 from werkzeug.wrappers import Response
 
+import workflows
 from web import context
 from web.api.auth import caller_id
 from web.api.blueprint import answers, bp, no_content
@@ -19,11 +20,20 @@ from web.api.schemas import (
     InboxQuerySchema,
     InboxSchema,
 )
-from workflows import directives
-from workflows.errors import InvalidInput, WrongStep
-from workflows.read import inbox
-from workflows.read.work_item import step_for_actor
-from workflows.steps import unit_work as steps
+from workflows import (
+    InboxPage,
+    InvalidInput,
+    WrongStep,
+    accept_report,
+    acknowledge_contribution,
+    assign_directive,
+    inbox,
+    return_report,
+    start_work,
+    step_for_actor,
+    submit_contribution,
+    submit_report,
+)
 
 TAGS = ["work"]
 REQUIRED_FIELDS = {
@@ -38,32 +48,32 @@ Action = Callable[[int, str, dict[str, Any]], None]
 def _assign(me: int, item: str, body: dict[str, Any]) -> None:
     tasks = body.get("tasks")
     edited = task_inputs(tasks) if tasks is not None else None
-    directives.assign_directive(context.db(), me, item, edited)
+    assign_directive(context.db(), me, item, edited)
 
 
 def _execute(me: int, item: str, body: dict[str, Any]) -> None:
-    steps.start_work(context.db(), me, item, body.get("note", ""))
+    start_work(context.db(), me, item, body.get("note", ""))
 
 
 def _report(me: int, item: str, body: dict[str, Any]) -> None:
-    steps.submit_report(context.db(), me, item, body["text"])
+    submit_report(context.db(), me, item, body["text"])
 
 
 def _contribute(me: int, item: str, body: dict[str, Any]) -> None:
-    steps.submit_contribution(context.db(), me, item, body["text"])
+    submit_contribution(context.db(), me, item, body["text"])
 
 
 def _accept(me: int, item: str, body: dict[str, Any]) -> None:
     comment = body.get("comment", "")
     if body["decision"] == "accept":
-        steps.accept_report(context.db(), me, item, comment)
+        accept_report(context.db(), me, item, comment)
     else:
-        steps.return_report(context.db(), me, item, comment)
+        return_report(context.db(), me, item, comment)
 
 
 def _acknowledge(me: int, item: str, body: dict[str, Any]) -> None:
     accepted = body["decision"] == "accept"
-    steps.acknowledge_contribution(context.db(), me, item, accepted, body.get("comment", ""))
+    acknowledge_contribution(context.db(), me, item, accepted, body.get("comment", ""))
 
 
 ACTIONS: dict[str, Action] = {
@@ -80,9 +90,9 @@ ACTIONS: dict[str, Action] = {
 @bp.arguments(InboxQuerySchema, location="query", error_status_code=400)
 @bp.response(200, InboxSchema)
 @answers()
-def get_inbox(args: dict[str, Any]) -> inbox.InboxPage:
+def get_inbox(args: dict[str, Any]) -> InboxPage:
     """List the caller's ready steps (soonest due first by default) with counts per step."""
-    return inbox.inbox(
+    return inbox(
         context.db(),
         caller_id(),
         step=args.get("step") or None,
@@ -124,5 +134,5 @@ def complete_work_item(body: dict[str, Any], work_item_id: UUID) -> dict[str, An
 @answers(*BODY_ERRORS)
 def hand_over(body: dict[str, Any], assignment_id: int) -> Response:
     """Hand an assignment to a person of the caller's unit (unit head); null takes it back."""
-    steps.hand_over(context.db(), caller_id(), assignment_id, body["assignee_id"])
+    workflows.hand_over(context.db(), caller_id(), assignment_id, body["assignee_id"])
     return no_content()

@@ -12,11 +12,21 @@ from wtforms import SelectChoice
 from web import auditlog, context
 from web.forms import CalendarDayForm, UnitForm, UserForm
 from web.messages import problems_of
-from workflows import audit
-from workflows.access import sessions
-from workflows.errors import InvalidInput
-from workflows.organisation import accounts
-from workflows.organisation import units as admin
+from workflows import (
+    AUDIT_ACTIONS,
+    InvalidInput,
+    UserRow,
+    add_unit,
+    add_user,
+    audit_entries,
+    calendar_days,
+    list_units,
+    list_users,
+    set_calendar_day,
+    sign_out_everywhere,
+    update_unit,
+    update_user,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -29,13 +39,13 @@ def only_admins() -> None:
 
 
 def _unit_choices() -> list[SelectChoice]:
-    return [SelectChoice(u.code, f"{u.code} — {u.name}") for u in admin.list_units(context.db())]
+    return [SelectChoice(u.code, f"{u.code} — {u.name}") for u in list_units(context.db())]
 
 
 @bp.get("/users")
 def users() -> str:
-    rows = admin.list_users(context.db(), context.my_id(), request.args.get("unit") or None)
-    return render_template("admin/users.html", rows=rows, units=admin.list_units(context.db()))
+    rows = list_users(context.db(), context.my_id(), request.args.get("unit") or None)
+    return render_template("admin/users.html", rows=rows, units=list_units(context.db()))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -44,7 +54,7 @@ def user(user_id: int | None = None) -> Response | str | tuple[str, int]:
     existing = None
     if user_id is not None:
         existing = next(
-            (r for r in admin.list_users(context.db(), context.my_id()) if r.id == user_id), None
+            (r for r in list_users(context.db(), context.my_id()) if r.id == user_id), None
         )
         if existing is None:
             abort(404)
@@ -67,7 +77,7 @@ def user(user_id: int | None = None) -> Response | str | tuple[str, int]:
 
 @bp.post("/users/<int:user_id>/sign-out")
 def sign_out_user(user_id: int) -> Response:
-    ended, revoked = sessions.sign_out_everywhere(context.db(), context.my_id(), user_id)
+    ended, revoked = sign_out_everywhere(context.db(), context.my_id(), user_id)
     flash(
         _(
             "Signed out everywhere: %(sessions)s sessions ended, %(tokens)s API tokens revoked.",
@@ -79,7 +89,7 @@ def sign_out_user(user_id: int) -> Response:
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-def _user_data(row: admin.UserRow | None) -> object | None:
+def _user_data(row: UserRow | None) -> object | None:
     if row is None:
         return None
     return type(
@@ -102,7 +112,7 @@ def _user_data(row: admin.UserRow | None) -> object | None:
 def _save_user(form: UserForm, user_id: int | None) -> None:
     roles = list(form.roles.data or [])
     if user_id is None:
-        accounts.add_user(
+        add_user(
             context.db(),
             context.my_id(),
             form.username.data or "",
@@ -114,7 +124,7 @@ def _save_user(form: UserForm, user_id: int | None) -> None:
             email=form.email.data or "",
         )
         return
-    accounts.update_user(
+    update_user(
         context.db(),
         context.my_id(),
         user_id,
@@ -131,13 +141,13 @@ def _save_user(form: UserForm, user_id: int | None) -> None:
 
 @bp.get("/units")
 def units() -> str:
-    return render_template("admin/units.html", rows=admin.list_units(context.db()))
+    return render_template("admin/units.html", rows=list_units(context.db()))
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
-    rows = admin.list_units(context.db())
+    rows = list_units(context.db())
     existing = next((r for r in rows if r.id == unit_id), None)
     if unit_id is not None and existing is None:
         abort(404)
@@ -153,7 +163,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             if existing is None:
-                admin.add_unit(
+                add_unit(
                     context.db(),
                     context.my_id(),
                     (form.code.data or "").upper(),
@@ -162,7 +172,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
                     form.parent.data or None,
                 )
             else:
-                admin.update_unit(
+                update_unit(
                     context.db(),
                     context.my_id(),
                     existing.id,
@@ -186,14 +196,14 @@ def calendar() -> Response | str | tuple[str, int]:
     form = CalendarDayForm()
     if form.validate_on_submit() and form.day.data is not None:
         working = {"off": False, "work": True}.get(form.kind.data or "")
-        admin.set_calendar_day(
+        set_calendar_day(
             context.db(), context.my_id(), form.day.data, working, form.note.data or ""
         )
         flash(_("Calendar saved."), "success")
         return redirect(url_for("admin.calendar"))
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "admin/calendar.html", form=form, rows=admin.calendar_days(context.db())
+        "admin/calendar.html", form=form, rows=calendar_days(context.db())
     ), status
 
 
@@ -201,9 +211,9 @@ def calendar() -> Response | str | tuple[str, int]:
 def audit_log() -> str:
     """The audit log of administrative changes, newest first, by action and target."""
     action = request.args.get("action") or ""
-    action = action if action in audit.ACTIONS else ""
+    action = action if action in AUDIT_ACTIONS else ""
     target = request.args.get("target", "").strip()[:100]
-    result = audit.audit_entries(
+    result = audit_entries(
         context.db(),
         context.my_id(),
         page=request.args.get("page", 1, type=int) or 1,
@@ -216,6 +226,6 @@ def audit_log() -> str:
         page=result,
         action=action,
         target=target,
-        actions=audit.ACTIONS,
+        actions=AUDIT_ACTIONS,
         **auditlog.template_context(),
     )

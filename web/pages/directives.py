@@ -15,12 +15,20 @@ from web import context
 from web.forms import CancelForm, DirectiveForm
 from web.messages import problems_of
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
-from workflows import directives, extensions
-from workflows.errors import InvalidInput
-from workflows.organisation import units as admin
-from workflows.read import detail as queries
-from workflows.read import trail as trails
-from workflows.read.listing import DirectiveFilter, list_directives
+from workflows import (
+    DirectiveFilter,
+    DirectiveInput,
+    InvalidInput,
+    cancel_directive,
+    create_directive,
+    directive_detail,
+    directive_trail,
+    extension_requests,
+    list_directives,
+    list_units,
+    resume_directive,
+    suspend_directive,
+)
 
 bp = Blueprint("directives", __name__, url_prefix="/directives")
 STATUSES = ("assigning", "in_progress", "suspended", "completed", "cancelled")
@@ -48,7 +56,7 @@ def index() -> str:
     )
     page = request.args.get("page", 1, type=int) or 1
     result = list_directives(context.db(), context.my_id(), flt, page=page, per_page=20)
-    units = admin.list_units(context.db(), context.my_id())
+    units = list_units(context.db(), context.my_id())
     return render_template(
         "directives/list.html", page=result, flt=flt, statuses=STATUSES, units=units
     )
@@ -66,7 +74,7 @@ def new() -> Response | str | tuple[str, int]:
     problems: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            directive_id = directives.create_directive(
+            directive_id = create_directive(
                 context.db(),
                 context.my_id(),
                 _directive_input(form),
@@ -87,8 +95,8 @@ def new() -> Response | str | tuple[str, int]:
     return render_template("directives/new.html", form=form, problems=problems), status
 
 
-def _directive_input(form: DirectiveForm) -> directives.DirectiveInput:
-    return directives.DirectiveInput(
+def _directive_input(form: DirectiveForm) -> DirectiveInput:
+    return DirectiveInput(
         number=form.number.data or "",
         kind=form.kind.data or "",
         issuer=form.issuer.data or "",
@@ -102,12 +110,12 @@ def _directive_input(form: DirectiveForm) -> directives.DirectiveInput:
 @bp.get("/<int:directive_id>")
 @login_required
 def detail(directive_id: int) -> str:
-    found = queries.directive_detail(context.db(), context.my_id(), directive_id)
+    found = directive_detail(context.db(), context.my_id(), directive_id)
     leader = context.me().has("supervisor", "admin")
     may_cancel = leader and found.status in ("assigning", "in_progress", "suspended")
     may_suspend = leader and found.status in ("assigning", "in_progress")
     may_resume = leader and found.status == "suspended"
-    asked = extensions.extension_requests(context.db(), context.my_id(), directive_id=directive_id)
+    asked = extension_requests(context.db(), context.my_id(), directive_id=directive_id)
     return render_template(
         "directives/detail.html",
         d=found,
@@ -121,14 +129,12 @@ def detail(directive_id: int) -> str:
 @bp.route("/<int:directive_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(directive_id: int) -> Response | str | tuple[str, int]:
-    found = queries.directive_detail(context.db(), context.my_id(), directive_id)
+    found = directive_detail(context.db(), context.my_id(), directive_id)
     if not context.me().has("supervisor", "admin"):
         abort(403)
     form = CancelForm()
     if form.validate_on_submit():
-        directives.cancel_directive(
-            context.db(), context.my_id(), directive_id, form.reason.data or ""
-        )
+        cancel_directive(context.db(), context.my_id(), directive_id, form.reason.data or "")
         flash(_("Directive %(number)s cancelled.", number=found.number), "warning")
         return redirect(url_for("directives.detail", directive_id=directive_id))
     status = 422 if request.method == "POST" else 200
@@ -136,8 +142,8 @@ def cancel(directive_id: int) -> Response | str | tuple[str, int]:
 
 
 HOLD_ACTIONS = {
-    "suspend": (directives.suspend_directive, _l("Directive %(number)s suspended.")),
-    "resume": (directives.resume_directive, _l("Directive %(number)s resumed.")),
+    "suspend": (suspend_directive, _l("Directive %(number)s suspended.")),
+    "resume": (resume_directive, _l("Directive %(number)s resumed.")),
 }
 
 
@@ -145,7 +151,7 @@ HOLD_ACTIONS = {
 @login_required
 def hold(directive_id: int, action: str) -> Response | str | tuple[str, int]:
     """Suspend or resume a directive, after a confirmation page asking for the reason."""
-    found = queries.directive_detail(context.db(), context.my_id(), directive_id)
+    found = directive_detail(context.db(), context.my_id(), directive_id)
     if not context.me().has("supervisor", "admin"):
         abort(403)
     form = CancelForm()
@@ -162,7 +168,7 @@ def hold(directive_id: int, action: str) -> Response | str | tuple[str, int]:
 @login_required
 def trail(directive_id: int) -> Response:
     """The instance view's data: the diagram the directive runs on and what to mark on it."""
-    found = trails.directive_trail(context.db(), context.my_id(), directive_id)
+    found = directive_trail(context.db(), context.my_id(), directive_id)
     response = jsonify(
         version=found.version_number,
         xml=found.xml,

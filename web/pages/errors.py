@@ -12,30 +12,10 @@ from werkzeug.wrappers import Response
 
 from web.extensions import login_manager
 from web.messages import translate
-from workflows import errors
+from web.statuses import answer_for
+from workflows import DomainError, StorageUnavailable
 
 log = logging.getLogger(__name__)
-
-STATUS = {
-    errors.NotFound: 404,
-    errors.PermissionDenied: 403,
-    errors.InvalidInput: 422,
-    errors.WrongStep: 409,
-    errors.BrokenForm: 409,
-    errors.TaskNoLongerReady: 409,
-    errors.DirectiveNotActive: 409,
-    errors.ConcurrencyConflict: 409,
-    errors.StorageUnavailable: 503,
-    errors.ProcessFailed: 500,
-}
-
-
-def status_of(exc: errors.DomainError) -> int:
-    """The HTTP status a domain error answers with."""
-    for kind, status in STATUS.items():
-        if isinstance(exc, kind):
-            return status
-    return 400
 
 
 def _json(code: str, message: str, status: int) -> tuple[Response, int]:
@@ -46,8 +26,8 @@ def _page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("error.html", status=status, title=title, message=message), status
 
 
-def _before_page(exc: errors.DomainError, status: int) -> None:
-    if isinstance(exc, errors.StorageUnavailable):  # logged where it was classified
+def _before_page(exc: DomainError, status: int) -> None:
+    if isinstance(exc, StorageUnavailable):  # logged where it was classified
         if "_login_user" not in g:
             # Loading the signed-in user is what failed: show the page as to a visitor, or
             # rendering it would ask the database again (Flask-Login keeps the user in g).
@@ -59,24 +39,16 @@ def _before_page(exc: errors.DomainError, status: int) -> None:
 def register(app: Flask) -> None:
     """Install the handlers."""
 
-    @app.errorhandler(errors.DomainError)
-    def domain_error(exc: errors.DomainError) -> tuple[str | Response, int]:
-        status = status_of(exc)
-        _before_page(exc, status)
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError) -> tuple[str | Response, int]:
+        answer = answer_for(exc)
+        _before_page(exc, answer.status)
         if request.path.startswith("/api/"):
-            return _json(exc.code, str(exc), status)
-        titles = {
-            403: _("Not allowed"),
-            404: _("Not found"),
-            409: _("Already done"),
-            422: _("Please check the form"),
-            500: _("Something went wrong"),
-            503: _("Try again later"),
-        }
+            return _json(exc.code, str(exc), answer.status)
         message = _("There is no such page, or it is not addressed to you.")
-        if status != 404:
+        if answer.status != 404:
             message = translate(exc.message)
-        return _page(status, titles.get(status, _("Error")), message)
+        return _page(answer.status, str(answer.title), message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> tuple[str | Response, int]:

@@ -11,8 +11,7 @@ from web import context
 from web.forms import ExtensionDecisionForm, ExtensionRequestForm
 from web.messages import problems_of
 from web.safety import safe_next
-from workflows import extensions
-from workflows.errors import InvalidInput
+from workflows import InvalidInput, decide_extension, extension_requests, request_extension
 
 bp = Blueprint("extensions", __name__)
 
@@ -25,7 +24,7 @@ def ask(assignment_id: int) -> Response | tuple[str, int]:
     problems: dict[str, str] = {}
     if form.validate_on_submit() and form.proposed_due_on.data is not None:
         try:
-            extensions.request_extension(
+            request_extension(
                 context.db(),
                 context.my_id(),
                 assignment_id,
@@ -47,11 +46,7 @@ def ask(assignment_id: int) -> Response | tuple[str, int]:
 def decide(request_id: int) -> Response | str | tuple[str, int]:
     if not context.me().has("supervisor"):
         abort(403)
-    found = [
-        r
-        for r in extensions.extension_requests(context.db(), context.my_id())
-        if r.id == request_id
-    ]
+    found = [r for r in extension_requests(context.db(), context.my_id()) if r.id == request_id]
     if not found:
         abort(404)
     form = ExtensionDecisionForm(
@@ -60,7 +55,7 @@ def decide(request_id: int) -> Response | str | tuple[str, int]:
     problems: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            extensions.decide_extension(
+            decide_extension(
                 context.db(),
                 context.my_id(),
                 request_id,

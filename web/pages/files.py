@@ -7,7 +7,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from web import context
-from workflows.attachments import open_attachment
+from workflows import open_attachment
 
 bp = Blueprint("files", __name__)
 

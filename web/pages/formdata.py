@@ -8,17 +8,14 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice
 
-from workflows.attachments import Upload
-from workflows.db import Database
-from workflows.directives import TaskInput
-from workflows.organisation import units as admin
+from workflows import Database, TaskInput, Upload, list_units
 
 
 def unit_choices(db: Database, user_id: int) -> list[SelectChoice]:
     """Active units a directive can address (not the department itself, not its leadership)."""
     return [
         SelectChoice(unit.code, f"{unit.code} — {unit.name}")
-        for unit in admin.list_units(db, user_id)
+        for unit in list_units(db, user_id)
         if unit.active and unit.parent_code is not None and unit.kind != "leadership"
     ]
 

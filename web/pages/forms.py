@@ -13,9 +13,15 @@ from wtforms.validators import Length, Optional
 
 from web import context
 from web.messages import problems_of, translate
-from workflows.diagrams import forms
-from workflows.diagrams.form_schema import FormField
-from workflows.errors import InvalidInput
+from workflows import (
+    FormField,
+    InvalidInput,
+    delete_form,
+    get_form,
+    list_forms,
+    preview_fields,
+    save_form,
+)
 
 bp = Blueprint("forms", __name__, url_prefix="/admin/forms")
 
@@ -37,13 +43,13 @@ def only_admins() -> None:
 
 @bp.get("")
 def index() -> str:
-    return render_template("admin/forms.html", rows=forms.list_forms(context.db()))
+    return render_template("admin/forms.html", rows=list_forms(context.db()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @bp.route("/<key>", methods=["GET", "POST"])
 def edit(key: str | None = None) -> Response | str | tuple[str, int]:
-    existing = forms.get_form(context.db(), key) if key is not None else None
+    existing = get_form(context.db(), key) if key is not None else None
     initial = None
     if existing is not None and request.method == "GET":
         initial = {"key": existing.key, "title": existing.title, "schema": existing.schema_text}
@@ -57,9 +63,9 @@ def edit(key: str | None = None) -> Response | str | tuple[str, int]:
         title, text = form.title.data or "", form.schema.data or ""
         try:
             if request.form.get("action") == "preview":
-                preview = forms.preview_fields(wanted, title, text)
+                preview = preview_fields(wanted, title, text)
             else:
-                forms.save_form(context.db(), context.my_id(), wanted, title, text, new=not key)
+                save_form(context.db(), context.my_id(), wanted, title, text, new=not key)
                 flash(_("Form saved."), "success")
                 return redirect(url_for("forms.edit", key=wanted))
         except InvalidInput as exc:
@@ -86,10 +92,10 @@ def delete(key: str) -> Response | str:
     if not form.validate_on_submit():
         if request.method == "POST":
             abort(400)
-        existing = forms.get_form(context.db(), key)
+        existing = get_form(context.db(), key)
         return render_template("admin/form_delete.html", existing=existing, delete=form)
     try:
-        forms.delete_form(context.db(), context.my_id(), key)
+        delete_form(context.db(), context.my_id(), key)
     except InvalidInput as exc:
         flash(" ".join(problems_of(exc).values()), "danger")
         return redirect(url_for("forms.edit", key=key))

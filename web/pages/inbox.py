@@ -7,9 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from web import context
-from workflows import extensions
-from workflows.diagrams.form_schema import FORM_KEY
-from workflows.read import inbox as inboxes
+from workflows import FORM_KEY, extension_requests, inbox
 
 bp = Blueprint("inbox", __name__)
 STEPS = ("assign", "execute", "report", "accept", "contribute", "acknowledge")
@@ -30,7 +28,7 @@ def index() -> str:
     sort = request.args.get("sort", "due")
     page = request.args.get("page", 1, type=int) or 1
     overdue = request.args.get("overdue") == "1"
-    result = inboxes.inbox(
+    result = inbox(
         context.db(),
         context.my_id(),
         step=step,
@@ -41,7 +39,7 @@ def index() -> str:
     )
     pending = []
     if context.me().has("supervisor"):
-        pending = extensions.extension_requests(context.db(), context.my_id(), pending_only=True)
+        pending = extension_requests(context.db(), context.my_id(), pending_only=True)
     return render_template(
         "inbox.html",
         page=result,

@@ -22,12 +22,21 @@ from flask_login import login_required
 from web import context
 from web.forms import ConfirmForm, ModelUploadForm
 from web.messages import problems_of, translate
-from workflows.db import MODEL_RULES
-from workflows.diagrams import forms
-from workflows.diagrams import migration as diagrams
-from workflows.diagrams import versions as process_models
-from workflows.diagrams.versions import ModelRejected, NewerVersionSaved
-from workflows.errors import InvalidInput
+from workflows import (
+    InvalidInput,
+    ModelRejected,
+    NewerVersionSaved,
+    form_titles,
+    get_version,
+    known_roles,
+    latest_version_number,
+    list_versions,
+    migrate_directives,
+    migration_plan,
+    publish_version,
+    save_version,
+    version_xml,
+)
 
 bp = Blueprint("models", __name__, url_prefix="/admin/models")
 
@@ -41,7 +50,7 @@ def only_admins() -> None:
 
 @bp.get("")
 def index() -> str:
-    versions = process_models.list_versions(context.db(), context.my_id())
+    versions = list_versions(context.db(), context.my_id())
     return render_template(
         "models/index.html", versions=versions, upload=ModelUploadForm(), confirm=ConfirmForm()
     )
@@ -49,13 +58,13 @@ def index() -> str:
 
 @bp.get("/versions/<int:version_id>")
 def version(version_id: int) -> str:
-    view = process_models.get_version(context.db(), context.my_id(), version_id)
+    view = get_version(context.db(), context.my_id(), version_id)
     return render_template("models/version.html", view=view, confirm=ConfirmForm())
 
 
 @bp.get("/versions/<int:version_id>/bpmn")
 def bpmn(version_id: int) -> Response:
-    version, xml = process_models.version_xml(context.db(), context.my_id(), version_id)
+    version, xml = version_xml(context.db(), context.my_id(), version_id)
     response = Response(xml, mimetype="application/xml")
     if request.args.get("download"):
         name = f"{version.model_key}-v{version.number}.bpmn"
@@ -67,13 +76,13 @@ def bpmn(version_id: int) -> Response:
 @bp.get("/edit")
 @bp.get("/versions/<int:version_id>/edit")
 def edit(version_id: int | None = None) -> str:
-    version, _xml = process_models.version_xml(context.db(), context.my_id(), version_id)
+    version, _xml = version_xml(context.db(), context.my_id(), version_id)
     return render_template(
         "models/modeler.html",
         version=version,
         forms_json=json.dumps(_form_options(), ensure_ascii=False),
-        roles_json=json.dumps(sorted(MODEL_RULES.roles)),
-        latest_number=process_models.latest_number(context.db(), context.my_id()),
+        roles_json=json.dumps(sorted(known_roles())),
+        latest_number=latest_version_number(context.db(), context.my_id()),
     )
 
 
@@ -86,7 +95,7 @@ def save() -> tuple[Response, int]:
     comment = payload.get("comment") if isinstance(payload.get("comment"), str) else ""
     base = payload.get("base") if type(payload.get("base")) is int else None
     try:
-        saved = process_models.save_version(
+        saved = save_version(
             context.db(),
             context.my_id(),
             payload["xml"].encode("utf-8"),
@@ -112,9 +121,7 @@ def upload() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         data = form.diagram.data.read()
         try:
-            saved = process_models.save_version(
-                context.db(), context.my_id(), data, form.comment.data or ""
-            )
+            saved = save_version(context.db(), context.my_id(), data, form.comment.data or "")
         except ModelRejected as exc:
             problems = _problems(exc)
         except InvalidInput as exc:
@@ -122,7 +129,7 @@ def upload() -> Response | tuple[str, int]:
         else:
             flash(_("Version %(number)s saved from the file.", number=saved.number), "success")
             return redirect(url_for("models.version", version_id=saved.id))
-    versions = process_models.list_versions(context.db(), context.my_id())
+    versions = list_versions(context.db(), context.my_id())
     page = render_template(
         "models/index.html",
         versions=versions,
@@ -135,10 +142,10 @@ def upload() -> Response | tuple[str, int]:
 
 @bp.route("/versions/<int:version_id>/publish", methods=["GET", "POST"])
 def publish(version_id: int) -> Response | str:
-    view = process_models.get_version(context.db(), context.my_id(), version_id)
+    view = get_version(context.db(), context.my_id(), version_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        published = process_models.publish_version(context.db(), context.my_id(), version_id)
+        published = publish_version(context.db(), context.my_id(), version_id)
         flash(
             _(
                 "Version %(number)s is published: new directives start on it.",
@@ -152,12 +159,12 @@ def publish(version_id: int) -> Response | str:
 
 @bp.route("/versions/<int:version_id>/migrate", methods=["GET", "POST"])
 def migrate(version_id: int) -> Response | str:
-    view = process_models.get_version(context.db(), context.my_id(), version_id)
+    view = get_version(context.db(), context.my_id(), version_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         chosen = [int(v) for v in request.form.getlist("directive") if v.isdigit()]
         try:
-            outcome = diagrams.migrate_directives(context.db(), context.my_id(), version_id, chosen)
+            outcome = migrate_directives(context.db(), context.my_id(), version_id, chosen)
         except InvalidInput as exc:
             flash("; ".join(problems_of(exc).values()), "danger")
             return redirect(url_for("models.migrate", version_id=version_id))
@@ -171,14 +178,14 @@ def migrate(version_id: int) -> Response | str:
             "success" if not outcome.refused else "warning",
         )
         return redirect(url_for("models.migrate", version_id=version_id))
-    plan = diagrams.migration_plan(context.db(), context.my_id(), version_id)
+    plan = migration_plan(context.db(), context.my_id(), version_id)
     return render_template("models/migrate.html", view=view, plan=plan, confirm=form)
 
 
 def _form_options() -> list[dict[str, str]]:
     return [
         {"key": key, "title": title}
-        for key, title in forms.form_titles(context.db(), context.my_id()).items()
+        for key, title in form_titles(context.db(), context.my_id()).items()
     ]
 
 

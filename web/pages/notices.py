@@ -7,7 +7,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from web import context
-from workflows import notifications
+from workflows import list_notifications, mark_notifications_read
 
 bp = Blueprint("notices", __name__)
 
@@ -15,7 +15,7 @@ bp = Blueprint("notices", __name__)
 @bp.get("/notifications")
 @login_required
 def index() -> str:
-    rows = notifications.list_notifications(context.db(), context.my_id())
+    rows = list_notifications(context.db(), context.my_id())
     return render_template("notifications.html", rows=rows)
 
 
@@ -23,5 +23,5 @@ def index() -> str:
 @login_required
 def read() -> Response:
     ids = [int(value) for value in request.form.getlist("id") if value.isdigit()]
-    notifications.mark_read(context.db(), context.my_id(), ids or None)
+    mark_notifications_read(context.db(), context.my_id(), ids or None)
     return redirect(url_for("notices.index"))

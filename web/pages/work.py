@@ -12,6 +12,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+import workflows
 from web import context
 from web.forms import (
     AssignForm,
@@ -25,13 +26,26 @@ from web.forms import (
 from web.messages import problems_of, translate
 from web.pages.formdata import task_inputs, unit_choices, uploads_from
 from web.safety import safe_next
-from workflows import directives, extensions
-from workflows.diagrams import forms
-from workflows.errors import BrokenForm, InvalidInput, TaskNoLongerReady
-from workflows.organisation import units as admin
-from workflows.read.work_item import WorkItemPage, work_item_page
-from workflows.steps import form_step as form_steps
-from workflows.steps import unit_work as steps
+from workflows import (
+    BrokenForm,
+    FormView,
+    InvalidInput,
+    TaskNoLongerReady,
+    UserRow,
+    WorkItemPage,
+    accept_report,
+    acknowledge_contribution,
+    assign_directive,
+    complete_form_step,
+    extension_requests,
+    get_form,
+    return_report,
+    start_work,
+    submit_contribution,
+    submit_report,
+    unit_members,
+    work_item_page,
+)
 
 bp = Blueprint("work", __name__)
 
@@ -94,16 +108,16 @@ def _assign_data(page: WorkItemPage) -> dict[str, Any]:
 def _apply(step: str, item_id: str, form: Any) -> None:
     db, me = context.db(), context.my_id()
     actions: dict[str, Callable[[], None]] = {
-        "assign": lambda: directives.assign_directive(db, me, item_id, task_inputs(form.tasks)),
-        "execute": lambda: steps.start_work(db, me, item_id, form.note.data or ""),
-        "report": lambda: steps.submit_report(
+        "assign": lambda: assign_directive(db, me, item_id, task_inputs(form.tasks)),
+        "execute": lambda: start_work(db, me, item_id, form.note.data or ""),
+        "report": lambda: submit_report(
             db, me, item_id, form.text.data or "", uploads=_files(form)
         ),
-        "contribute": lambda: steps.submit_contribution(
+        "contribute": lambda: submit_contribution(
             db, me, item_id, form.text.data or "", uploads=_files(form)
         ),
         "accept": lambda: _decide_report(item_id, form),
-        "acknowledge": lambda: steps.acknowledge_contribution(
+        "acknowledge": lambda: acknowledge_contribution(
             db,
             me,
             item_id,
@@ -121,9 +135,9 @@ def _files(form: Any) -> list[Any]:
 def _decide_report(item_id: str, form: Any) -> None:
     db, me = context.db(), context.my_id()
     if form.decision.data == "accept":
-        steps.accept_report(db, me, item_id, form.comment.data or "")
+        accept_report(db, me, item_id, form.comment.data or "")
     else:
-        steps.return_report(db, me, item_id, form.comment.data or "")
+        return_report(db, me, item_id, form.comment.data or "")
 
 
 def _stale(exc: TaskNoLongerReady, step: str | None) -> tuple[str, int]:
@@ -166,9 +180,7 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
     )
     asked = [
         r
-        for r in extensions.extension_requests(
-            context.db(), context.my_id(), directive_id=page.directive.id
-        )
+        for r in extension_requests(context.db(), context.my_id(), directive_id=page.directive.id)
         if page.assignment is not None and r.assignment_id == page.assignment.id
     ]
     return render_template(
@@ -185,7 +197,7 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
 
 def _form_step(page: WorkItemPage, item_id: str) -> Response | tuple[str, int]:
     """A generic step: its JSON Schema form rendered, posted values checked by the domain."""
-    spec = forms.get_form(context.db(), page.step)
+    spec = get_form(context.db(), page.step)
     form = FlaskForm()  # no fields: CSRF only; the domain checks the values against the schema
     problems: dict[str, str] = {}
     broken = spec.problem is not None  # stored before today's checks: wait for an admin's fix
@@ -194,7 +206,7 @@ def _form_step(page: WorkItemPage, item_id: str) -> Response | tuple[str, int]:
     if request.method == "POST" and not broken and form.validate_on_submit():
         posted = {f.name: request.form.getlist(f.name) for f in spec.fields}
         try:
-            form_steps.complete_form_step(context.db(), context.my_id(), item_id, posted)
+            complete_form_step(context.db(), context.my_id(), item_id, posted)
         except InvalidInput as exc:
             problems = problems_of(exc)
         except BrokenForm:
@@ -222,17 +234,17 @@ def _form_step(page: WorkItemPage, item_id: str) -> Response | tuple[str, int]:
     ), 409 if broken else 422 if request.method == "POST" else 200
 
 
-def _label(spec: forms.FormView, name: str) -> str:
+def _label(spec: FormView, name: str) -> str:
     title = spec.title_of(name)
     return _("The form as a whole") if title == "form" and name == "form" else title
 
 
-def _members(page: WorkItemPage) -> list[admin.UserRow]:
+def _members(page: WorkItemPage) -> list[UserRow]:
     me = context.me()
     mine = page.assignment is not None and page.assignment.unit_code == me.info.unit_code
     if not (mine and me.has("unit_head")):
         return []
-    return admin.unit_members(context.db(), me.info.id)
+    return unit_members(context.db(), me.info.id)
 
 
 @bp.post("/assignments/<int:assignment_id>/hand-over")
@@ -243,6 +255,6 @@ def hand_over(assignment_id: int) -> Response:
     if form.validate_on_submit():
         value = form.assignee.data or ""
         assignee = int(value) if value.isdigit() else None
-        steps.hand_over(context.db(), context.my_id(), assignment_id, assignee)
+        workflows.hand_over(context.db(), context.my_id(), assignment_id, assignee)
         flash(_("Assignment handed over."), "success")
     return redirect(back)

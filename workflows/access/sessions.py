@@ -19,7 +19,7 @@ from workflows import audit
 from workflows.db import Database
 from workflows.errors import NotFound
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.tables import ApiToken, User, UserSession
 
 SESSION_HOURS = 12
@@ -42,7 +42,7 @@ def start_session(
     at, secret = now or utcnow(), secrets.token_urlsafe(32)
 
     def run(session: Session) -> None:
-        org.load_actor(session, user_id)
+        people.load_actor(session, user_id)
         session.execute(delete(UserSession).where(UserSession.expires_at < at))
         session.add(
             UserSession(
@@ -59,7 +59,7 @@ def start_session(
     return secret
 
 
-def session_user(db: Database, secret: str, now: datetime | None = None) -> org.UserInfo | None:
+def session_user(db: Database, secret: str, now: datetime | None = None) -> people.UserInfo | None:
     """Return the active user of a live session, else None."""
     if not secret or len(secret) > MAX_SECRET_LENGTH:
         return None
@@ -70,7 +70,7 @@ def session_user(db: Database, secret: str, now: datetime | None = None) -> org.
             .join(UserSession, UserSession.user_id == User.id)
             .where(UserSession.id == _digest(secret), UserSession.expires_at > at)
         )
-        return org.user_info(user) if user is not None and user.active else None
+        return people.user_info(user) if user is not None and user.active else None
 
 
 def end_session(db: Database, secret: str) -> None:
@@ -100,9 +100,9 @@ def sign_out_everywhere(
     at = now or utcnow()
 
     def run(session: Session) -> tuple[int, int]:
-        actor = None if actor_id is None else org.load_actor(session, actor_id)
+        actor = None if actor_id is None else people.load_actor(session, actor_id)
         if actor is not None and actor.id != user_id:
-            org.require_role(actor, "admin")
+            people.require_role(actor, "admin")
         target = session.get(User, user_id)
         if target is None:
             raise NotFound(N_("no user %(id)s", id=user_id))

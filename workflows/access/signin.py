@@ -20,7 +20,7 @@ from workflows import notifications
 from workflows.db import Database
 from workflows.errors import DomainError
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.tables import SignInFailure, User
 
 ACCOUNT_LIMIT = 5
@@ -55,14 +55,14 @@ class Attempt:
 
 def sign_in(
     db: Database, attempt: Attempt, now: datetime | None = None, throttle: bool = True
-) -> org.UserInfo | None:
+) -> people.UserInfo | None:
     """Return the user when the password is right; None when wrong; raise when throttled."""
     at = now or utcnow()
     account = _account_key(attempt.username)
     if throttle:
         _refuse_if_throttled(db, account, attempt.address, at)
     with db.reading() as session:
-        info = org.authenticate(session, attempt.username, attempt.password)
+        info = people.authenticate(session, attempt.username, attempt.password)
     if info is not None:
         db.command(lambda s: s.execute(delete(SignInFailure).where(_of_account(account))))
         return info

@@ -14,7 +14,7 @@ from workflows import audit
 from workflows.db import Database
 from workflows.errors import NotFound
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.tables import ApiToken, User
 
 TOKEN_PREFIX = "dd_"
@@ -53,7 +53,7 @@ def create_token(db: Database, username: str, name: str = "", now: datetime | No
     return token
 
 
-def user_for_token(db: Database, token: str, now: datetime | None = None) -> org.UserInfo | None:
+def user_for_token(db: Database, token: str, now: datetime | None = None) -> people.UserInfo | None:
     """Return the active user a live token belongs to, else None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
@@ -65,7 +65,7 @@ def user_for_token(db: Database, token: str, now: datetime | None = None) -> org
         ).first()
         if row is None or not row[1].active:
             return None
-        return org.user_info(row[1])
+        return people.user_info(row[1])
 
 
 def revoke_tokens(db: Database, username: str, now: datetime | None = None) -> int:

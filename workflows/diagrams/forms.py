@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from engine import ModelRules, parse_xml_safely, utcnow
-from engine.tables import ProcessModelVersion
 from workflows import audit
 from workflows.db import MODEL_RULES, Database
 from workflows.diagrams.form_schema import (
@@ -25,7 +24,7 @@ from workflows.diagrams.form_schema import (
 )
 from workflows.errors import InvalidInput, NotFound
 from workflows.messages import N_, Message
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.tables import StepForm, User
 
 BUNDLED_FORMS = Path(__file__).resolve().parents[2] / "bpmn" / "forms"
@@ -78,7 +77,7 @@ def known_roles() -> frozenset[str]:
 def form_titles(db: Database, actor_id: int) -> dict[str, str]:
     """Every form a user task may name with its title: the built-in ones first, then by key."""
     with db.reading() as session:
-        org.load_actor(session, actor_id)
+        people.load_actor(session, actor_id)
         stored = session.execute(select(StepForm.key, StepForm.title).order_by(StepForm.key))
         return {**BUILTIN_TITLES, **{key: title for key, title in stored}}
 
@@ -133,8 +132,8 @@ def save_form(
     clean_title, _ = check_form(key, title, schema_text)
 
     def run(session: Session) -> str:
-        actor = org.load_actor(session, actor_id)
-        org.require_role(actor, "admin")
+        actor = people.load_actor(session, actor_id)
+        people.require_role(actor, "admin")
         if new and session.scalar(select(StepForm.id).where(StepForm.key == key)) is not None:
             raise InvalidInput({"key": N_("a form with the key %(key)s exists", key=key)})
         before = _audited(session.scalar(select(StepForm).where(StepForm.key == key)))
@@ -212,12 +211,12 @@ def delete_form(db: Database, actor_id: int, key: str) -> None:
     """Delete a form (admin only) that no saved version of any process diagram names."""
 
     def run(session: Session) -> None:
-        actor = org.load_actor(session, actor_id)
-        org.require_role(actor, "admin")
+        actor = people.load_actor(session, actor_id)
+        people.require_role(actor, "admin")
         row = session.scalar(select(StepForm).where(StepForm.key == key))
         if row is None:
             raise NotFound(N_("no form %(key)s", key=key))
-        if key in forms_named_by_diagrams(session, key):
+        if key in forms_named_by_diagrams(db, session, key):
             raise InvalidInput(
                 {"key": N_("a saved process diagram uses this form; it cannot be deleted")}
             )
@@ -256,17 +255,14 @@ def _audit(
     )
 
 
-def forms_named_by_diagrams(session: Session, containing: str = "") -> frozenset[str]:
+def forms_named_by_diagrams(db: Database, session: Session, containing: str = "") -> frozenset[str]:
     """The form keys saved versions of process diagrams give their tasks.
 
     `containing` narrows the search to versions whose text contains it (a cheap SQL filter).
     """
     found: set[str] = set()
-    query = select(ProcessModelVersion.bpmn_xml)
-    if containing:
-        query = query.where(ProcessModelVersion.bpmn_xml.contains(containing, autoescape=True))
-    for xml in session.scalars(query):
-        tree = parse_xml_safely(xml.encode("utf-8"))
+    for xml in db.processes.model_texts(session, containing):
+        tree = parse_xml_safely(xml)
         for prop in tree.getroot().iter(f"{SPIFF}property"):
             if prop.get("name") == "form" and prop.get("value"):
                 found.add(str(prop.get("value")))

@@ -21,7 +21,7 @@ from workflows.db import Database
 from workflows.directives import MODEL_KEY
 from workflows.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from workflows.messages import N_, Message, as_message
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.pipeline import apply_step_result, engine_errors
 from workflows.tables import Directive, User
 
@@ -128,8 +128,8 @@ def _move(
 
 
 def _require_admin(session: Session, actor_id: int) -> User:
-    actor = org.load_actor(session, actor_id)
-    org.require_role(actor, "admin")
+    actor = people.load_actor(session, actor_id)
+    people.require_role(actor, "admin")
     return actor
 
 

@@ -7,21 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import engine
 from engine import ModelVersion, utcnow
-from engine.diffing import ModelDiff, diff_models
-from engine.models import as_model_version
-from engine.specs import sha256_of
-from engine.tables import ProcessInstance, ProcessModelVersion
 from workflows import audit, history
 from workflows.db import Database
 from workflows.diagrams import forms
 from workflows.errors import DomainError, InvalidInput, NotFound
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.tables import User
 
 MODEL_KEY = "directive"
@@ -61,7 +56,7 @@ class VersionView:
 
     version: ModelVersion
     running: int
-    diff: ModelDiff | None  # against the version numbered one lower; None for the first
+    diff: engine.ModelDiff | None  # against the version numbered one lower; None for the first
 
 
 def list_versions(db: Database, actor_id: int) -> list[VersionView]:
@@ -69,7 +64,7 @@ def list_versions(db: Database, actor_id: int) -> list[VersionView]:
     with db.reading() as session:
         _require_admin(session, actor_id)
         versions = db.processes.model_versions(session, MODEL_KEY)
-        running = _running_per_version(session)
+        running = Counter(db.processes.unfinished_per_version(session))
         texts = {v.id: db.processes.model_xml(session, v.id) for v in versions}
     older = {v.number: v for v in versions}
     return [
@@ -100,11 +95,11 @@ def version_xml(
         return version, db.processes.model_xml(session, version.id)
 
 
-def latest_number(db: Database, actor_id: int) -> int:
+def latest_version_number(db: Database, actor_id: int) -> int:
     """The number of the newest saved version (0 when there is none)."""
     with db.reading() as session:
         _require_admin(session, actor_id)
-        latest = _latest(session)
+        latest = db.processes.latest_model(session, MODEL_KEY)
         return latest.number if latest is not None else 0
 
 
@@ -132,10 +127,10 @@ def save_version(
     def run(session: Session) -> ModelVersion:
         actor = _require_admin(session, actor_id)
         was_published = _published_number(db, session)
-        latest = _latest(session)
+        latest = db.processes.latest_model(session, MODEL_KEY)
         if latest is not None and based_on is not None and latest.number > based_on:
             raise NewerVersionSaved(latest.number, latest.author, latest.created_at)
-        if latest is not None and latest.sha256 == sha256_of(xml):
+        if latest is not None and latest.sha256 == engine.sha256_of(xml):
             raise InvalidInput(
                 {"xml": N_("nothing changed since version %(number)s", number=latest.number)}
             )
@@ -181,8 +176,8 @@ def publish_version(
 
 
 def _require_admin(session: Session, actor_id: int) -> User:
-    actor = org.load_actor(session, actor_id)
-    org.require_role(actor, "admin")
+    actor = people.load_actor(session, actor_id)
+    people.require_role(actor, "admin")
     return actor
 
 
@@ -192,36 +187,21 @@ def _version(db: Database, session: Session, version_id: int | None) -> ModelVer
             return db.processes.published_model(session, MODEL_KEY)
         except engine.ModelNotFound as exc:
             raise NotFound(N_("the process has no published version")) from exc
-    row = session.get(ProcessModelVersion, version_id)
-    if row is None or row.model_key != MODEL_KEY:
+    try:
+        version = db.processes.model_version(session, version_id)
+    except engine.ModelNotFound:
+        version = None
+    if version is None or version.model_key != MODEL_KEY:
         raise NotFound(N_("no process version %(id)s", id=version_id))
-    return as_model_version(row)
-
-
-def _latest(session: Session) -> ProcessModelVersion | None:
-    return session.scalar(
-        select(ProcessModelVersion)
-        .where(ProcessModelVersion.model_key == MODEL_KEY)
-        .order_by(ProcessModelVersion.number.desc())
-        .limit(1)
-    )
-
-
-def _running_per_version(session: Session) -> Counter[int]:
-    rows = session.execute(
-        select(ProcessInstance.model_version_id, func.count())
-        .where(ProcessInstance.status.in_(("running", "suspended")))
-        .group_by(ProcessInstance.model_version_id)
-    ).all()
-    return Counter({version_id: count for version_id, count in rows})
+    return version
 
 
 def _diff(
     texts: dict[int, bytes], previous: ModelVersion | None, version: ModelVersion
-) -> ModelDiff | None:
+) -> engine.ModelDiff | None:
     if previous is None:
         return None
-    return diff_models(texts[previous.id], texts[version.id])
+    return engine.diff_models(texts[previous.id], texts[version.id])
 
 
 def _published_number(db: Database, session: Session) -> int | None:

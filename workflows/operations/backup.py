@@ -250,7 +250,7 @@ def restore_backup(
     if revision not in schema.revisions():
         raise BackupRefused(
             f"{source} was made at schema revision {revision}, newer than this release "
-            f"(its newest is {schema.head_revision()}); nothing was restored"
+            f"(its newest is {schema.head_schema_revision()}); nothing was restored"
         )
     kind = dumps.kind_of(db)
     if manifest["database"] != kind:
@@ -265,7 +265,7 @@ def restore_backup(
     if (source / SECRET_KEY).is_file():
         files.secret_key_file.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(files.secret_key_file, (source / SECRET_KEY).read_bytes())
-    return Restored(kind, revision, schema.head_revision(), uploads)
+    return Restored(kind, revision, schema.head_schema_revision(), uploads)
 
 
 def _refuse_to_overwrite(db: Database, files: InstanceFiles) -> None:

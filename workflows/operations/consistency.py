@@ -22,8 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import engine
-from engine import ReadyTask
-from engine.tables import ProcessInstance, WorkItem
+from engine import ReadyTask, WorkItem
 from workflows.db import Database
 from workflows.errors import DomainError, SchemaNotCurrent
 from workflows.setup import schema
@@ -152,7 +151,7 @@ def run_checks(
 ) -> CheckReport:
     """Run every check in one read-only session and return the findings; nothing is changed."""
     try:
-        schema.check_current(db)
+        schema.check_schema(db)
     except SchemaNotCurrent as exc:
         raise CannotCheck(str(exc)) from exc
     with db.reading() as session:
@@ -163,7 +162,7 @@ def run_checks(
             *_directive_status(scan),
             *_history(session),
             *_attachments(session, upload_dir),
-            *_state_sizes(scan, max_state_bytes),
+            *_state_sizes(scan, db, max_state_bytes),
         )
         examined = {
             "directives": len(scan.directives),
@@ -180,8 +179,7 @@ def _scan(session: Session, db: Database) -> _Scan:
         for d in session.scalars(select(Directive))
         if d.process_instance_id is not None
     }
-    statuses = session.execute(select(ProcessInstance.id, ProcessInstance.status))
-    scan = _Scan(session, directives, {instance_id: status for instance_id, status in statuses})
+    scan = _Scan(session, directives, db.processes.instance_statuses(session))
     for instance_id, status in scan.instances.items():
         if status not in LIVE:
             continue
@@ -376,12 +374,8 @@ def _file_problem(path: Path, size_bytes: int) -> str | None:
     return None
 
 
-def _state_sizes(scan: _Scan, max_state_bytes: int) -> Iterator[Finding]:
-    size = func.length(ProcessInstance.state_json)
-    rows = scan.session.execute(
-        select(ProcessInstance.id, size).where(size > max_state_bytes).order_by(ProcessInstance.id)
-    )
-    for instance_id, length in rows:
+def _state_sizes(scan: _Scan, db: Database, max_state_bytes: int) -> Iterator[Finding]:
+    for instance_id, length in db.processes.oversized_instances(scan.session, max_state_bytes):
         yield Finding(
             "state_size",
             scan.label(instance_id),

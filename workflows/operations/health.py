@@ -104,9 +104,9 @@ def _probe(
 
 
 @cache
-def head_revision() -> str:
+def _head_revision() -> str:
     """The newest migration revision (read once: parsing the migrations is slow)."""
-    return schema.head_revision()
+    return schema.head_schema_revision()
 
 
 def _read(
@@ -187,7 +187,7 @@ def _scheduler(lease: tuple[str, datetime] | None, at: datetime) -> Check:
 
 
 def _schema(revision: str | None) -> Check:
-    head = head_revision()
+    head = _head_revision()
     if revision == head:
         return Check(OK, f"at revision {head}")
     if revision is None:

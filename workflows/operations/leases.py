@@ -13,7 +13,7 @@ from workflows.db import Database
 from workflows.tables import SchedulerLease
 
 
-def hold(
+def hold_lease(
     db: Database, name: str, holder: str, ttl_seconds: float, now: datetime | None = None
 ) -> bool:
     """Take or renew the lease; True while this holder is the active one."""
@@ -33,7 +33,7 @@ def hold(
     return db.command(run)
 
 
-def release(db: Database, name: str, holder: str, now: datetime | None = None) -> None:
+def release_lease(db: Database, name: str, holder: str, now: datetime | None = None) -> None:
     """Give the lease up at once (an orderly shutdown), so another scheduler need not wait."""
     at = now or utcnow()
 
@@ -45,7 +45,7 @@ def release(db: Database, name: str, holder: str, now: datetime | None = None) -
     db.command(run)
 
 
-def holder_of(db: Database, name: str) -> tuple[str, datetime] | None:
+def lease_holder(db: Database, name: str) -> tuple[str, datetime] | None:
     """Who holds the lease and until when."""
     with db.reading() as session:
         row = session.get(SchedulerLease, name)

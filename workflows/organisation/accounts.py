@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,18 +16,15 @@ from workflows.access.sessions import end_everything
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound
 from workflows.messages import N_, Message
-from workflows.organisation import people as org
-from workflows.organisation.units import LANGUAGES
+from workflows.organisation import people
 from workflows.tables import ROLES, Unit, User
+
+LANGUAGES = ("vi", "en")
 
 
 def _admin_or_command_line(session: Session, actor_id: int | None) -> User | None:
     """The acting administrator, or None for the command line (whoever runs it owns the server)."""
-    if actor_id is None:
-        return None
-    actor = org.load_actor(session, actor_id)
-    org.require_role(actor, "admin")
-    return actor
+    return None if actor_id is None else people.require_admin(session, actor_id)
 
 
 def _user_values(user: User, unit: Unit) -> dict[str, Any]:
@@ -59,12 +57,12 @@ def add_user(
 
     def run(session: Session) -> int:
         actor = _admin_or_command_line(session, actor_id)
-        user_id = org.create_user(
+        user_id = people.create_user(
             session, username, full_name, unit_code, roles, password, title=title, email=email
         )
         user = session.get(User, user_id)
         assert user is not None
-        after = _user_values(user, org.unit_by_code(session, unit_code))
+        after = _user_values(user, people.unit_by_code(session, unit_code))
         audit.record(
             session,
             actor=actor,
@@ -123,13 +121,13 @@ def update_user(
         wanted = user.language if language is None else language
         problems = _user_problems(actor_id, user_id, full_name, roles, active, wanted)
         try:
-            address = user.email if email is None else org.normalise_email(email)
+            address = user.email if email is None else people.normalise_email(email)
         except InvalidInput as exc:
             problems.update(exc.field_messages)
         if problems:
             raise InvalidInput(problems)
         before = _user_values(user, user.unit)
-        unit = org.unit_by_code(session, unit_code)
+        unit = people.unit_by_code(session, unit_code)
         user.full_name, user.title, user.unit = full_name.strip(), title.strip(), unit
         user.roles_text, user.active = ",".join(sorted(set(roles))), active
         user.email, user.language = address, wanted
@@ -176,7 +174,7 @@ def set_email(
         if user is None:
             raise NotFound(N_("no user %(id)s", id=username))
         before = {"email": user.email}
-        user.email = org.normalise_email(email)
+        user.email = people.normalise_email(email)
         _record_user_change(session, actor, username, before, {"email": user.email}, at)
         return user.email
 
@@ -197,7 +195,7 @@ def reset_password(
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(N_("no user %(id)s", id=username))
-        user.password_hash = org.hash_password(password)
+        user.password_hash = people.hash_password(password)
         sessions, tokens = end_everything(session, user.id, at)
         audit.record(
             session,
@@ -206,9 +204,83 @@ def reset_password(
             target_kind="user",
             target_key=user.username,
             before=None,
-            after={"password": audit.CHANGED, "sessions": sessions, "tokens": tokens},
+            after={"password": audit.AUDIT_CHANGED, "sessions": sessions, "tokens": tokens},
             at=at,
         )
 
     db.command(run)
     return password
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user as the admin pages list it."""
+
+    id: int
+    username: str
+    full_name: str
+    title: str
+    unit_code: str
+    roles: tuple[str, ...]
+    active: bool
+    email: str = ""
+    language: str = "vi"
+
+
+def list_users(db: Database, actor_id: int, unit_code: str | None = None) -> list[UserRow]:
+    """List users (admin only), optionally of one unit."""
+    with db.reading() as session:
+        people.require_admin(session, actor_id)
+        query = select(User).join(Unit, Unit.id == User.unit_id).order_by(Unit.id, User.username)
+        if unit_code:
+            query = query.where(Unit.code == unit_code)
+        return [
+            UserRow(
+                u.id,
+                u.username,
+                u.full_name,
+                u.title,
+                u.unit.code,
+                tuple(sorted(u.roles)),
+                u.active,
+                u.email,
+                u.language,
+            )
+            for u in session.scalars(query)
+        ]
+
+
+def set_language(db: Database, user_id: int, language: str) -> None:
+    """Remember the interface language a user chose."""
+    if language not in LANGUAGES:
+        raise InvalidInput({"language": N_("unknown language")})
+
+    def run(session: Session) -> None:
+        people.load_actor(session, user_id).language = language
+
+    db.command(run)
+
+
+def unit_members(db: Database, actor_id: int) -> list[UserRow]:
+    """The active people of the actor's own unit (for handing work over)."""
+    with db.reading() as session:
+        actor = people.load_actor(session, actor_id)
+        users = session.scalars(
+            select(User)
+            .where(User.unit_id == actor.unit_id, User.active.is_(True))
+            .order_by(User.full_name)
+        )
+        return [
+            UserRow(
+                u.id,
+                u.username,
+                u.full_name,
+                u.title,
+                actor.unit.code,
+                tuple(sorted(u.roles)),
+                u.active,
+                u.email,
+                u.language,
+            )
+            for u in users
+        ]

@@ -75,6 +75,13 @@ def load_actor(session: Session, user_id: int) -> User:
     return user
 
 
+def require_admin(session: Session, actor_id: int) -> User:
+    """Return the acting user, refusing anyone who is not an administrator."""
+    actor = load_actor(session, actor_id)
+    require_role(actor, "admin")
+    return actor
+
+
 def require_role(user: User, *roles: str) -> None:
     """Raise RoleRequired unless the user holds one of the roles."""
     if not user.roles.intersection(roles):

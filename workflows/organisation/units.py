@@ -1,9 +1,9 @@
-"""Administration of the organisation: units and users (admin only), and a user's own settings."""
+"""Administration of the units: the tree of the department's units (admin only)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,10 +14,8 @@ from workflows import audit
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound
 from workflows.messages import N_
-from workflows.organisation import people as org
-from workflows.tables import CalendarDay, Unit, User
-
-LANGUAGES = ("vi", "en")
+from workflows.organisation import people
+from workflows.tables import Unit, User
 
 
 @dataclass(frozen=True)
@@ -33,32 +31,11 @@ class UnitRow:
     users: int
 
 
-@dataclass(frozen=True)
-class UserRow:
-    """A user as the admin pages list it."""
-
-    id: int
-    username: str
-    full_name: str
-    title: str
-    unit_code: str
-    roles: tuple[str, ...]
-    active: bool
-    email: str = ""
-    language: str = "vi"
-
-
-def _admin(session: Session, actor_id: int) -> User:
-    actor = org.load_actor(session, actor_id)
-    org.require_role(actor, "admin")
-    return actor
-
-
 def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
     """List the units, the tree's root first; anyone signed in may read it."""
     with db.reading() as session:
         if actor_id is not None:
-            org.load_actor(session, actor_id)
+            people.load_actor(session, actor_id)
         units = session.scalars(select(Unit).order_by(Unit.parent_id.is_not(None), Unit.id)).all()
         codes = {unit.id: unit.code for unit in units}
         counts: dict[int, int] = {}
@@ -78,29 +55,6 @@ def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
         ]
 
 
-def list_users(db: Database, actor_id: int, unit_code: str | None = None) -> list[UserRow]:
-    """List users (admin only), optionally of one unit."""
-    with db.reading() as session:
-        _admin(session, actor_id)
-        query = select(User).join(Unit, Unit.id == User.unit_id).order_by(Unit.id, User.username)
-        if unit_code:
-            query = query.where(Unit.code == unit_code)
-        return [
-            UserRow(
-                u.id,
-                u.username,
-                u.full_name,
-                u.title,
-                u.unit.code,
-                tuple(sorted(u.roles)),
-                u.active,
-                u.email,
-                u.language,
-            )
-            for u in session.scalars(query)
-        ]
-
-
 def add_unit(
     db: Database,
     actor_id: int,
@@ -115,10 +69,10 @@ def add_unit(
     at = now or utcnow()
 
     def run(session: Session) -> int:
-        actor = _admin(session, actor_id)
+        actor = people.require_admin(session, actor_id)
         if not name.strip():
             raise InvalidInput({"name": N_("required")})
-        unit_id = org.create_unit(
+        unit_id = people.create_unit(
             session, code, name, kind=kind, head_title=head_title, parent_code=parent_code or None
         )
         after = {"name": name.strip(), "kind": kind, "parent": parent_code or None}
@@ -154,7 +108,7 @@ def update_unit(
     at = now or utcnow()
 
     def run(session: Session) -> None:
-        actor = _admin(session, actor_id)
+        actor = people.require_admin(session, actor_id)
         unit = session.get(Unit, unit_id)
         if unit is None:
             raise NotFound(N_("no unit %(id)s", id=unit_id))
@@ -193,7 +147,7 @@ def _unit_action(after: dict[str, Any]) -> str:
 
 def _new_parent(session: Session, unit: Unit, parent_code: str) -> Unit:
     """The unit to move `unit` under: active, and neither the unit itself nor one of its own."""
-    parent = org.unit_by_code(session, parent_code)
+    parent = people.unit_by_code(session, parent_code)
     if unit.parent_id is None:
         raise InvalidInput({"parent": N_("the top unit cannot be moved")})
     ancestor: Unit | None = parent
@@ -204,97 +158,3 @@ def _new_parent(session: Session, unit: Unit, parent_code: str) -> Unit:
             )
         ancestor = session.get(Unit, ancestor.parent_id) if ancestor.parent_id else None
     return parent
-
-
-def set_language(db: Database, user_id: int, language: str) -> None:
-    """Remember the interface language a user chose."""
-    if language not in LANGUAGES:
-        raise InvalidInput({"language": N_("unknown language")})
-
-    def run(session: Session) -> None:
-        org.load_actor(session, user_id).language = language
-
-    db.command(run)
-
-
-def unit_members(db: Database, actor_id: int) -> list[UserRow]:
-    """The active people of the actor's own unit (for handing work over)."""
-    with db.reading() as session:
-        actor = org.load_actor(session, actor_id)
-        users = session.scalars(
-            select(User)
-            .where(User.unit_id == actor.unit_id, User.active.is_(True))
-            .order_by(User.full_name)
-        )
-        return [
-            UserRow(
-                u.id,
-                u.username,
-                u.full_name,
-                u.title,
-                actor.unit.code,
-                tuple(sorted(u.roles)),
-                u.active,
-                u.email,
-                u.language,
-            )
-            for u in users
-        ]
-
-
-@dataclass(frozen=True)
-class CalendarDayRow:
-    """A day an administrator declared off or working."""
-
-    day: date
-    working: bool
-    note: str
-
-
-def calendar_days(db: Database) -> list[CalendarDayRow]:
-    """The declared days, in date order."""
-    with db.reading() as session:
-        return [
-            CalendarDayRow(r.day, r.working, r.note)
-            for r in session.scalars(select(CalendarDay).order_by(CalendarDay.day))
-        ]
-
-
-def set_calendar_day(
-    db: Database,
-    actor_id: int,
-    day: date,
-    working: bool | None,
-    note: str = "",
-    now: datetime | None = None,
-) -> None:
-    """Declare a day off or a make-up working day (admin); None removes the declaration.
-
-    Deadlines computed from now on follow it; deadlines already given keep their instant.
-    """
-    at = now or utcnow()
-
-    def run(session: Session) -> None:
-        actor = _admin(session, actor_id)
-        row = session.get(CalendarDay, day)
-        before = None if row is None else {"working": row.working, "note": row.note}
-        after = None if working is None else {"working": working, "note": note.strip()[:255]}
-        if before == after:
-            return
-        if row is not None:
-            session.delete(row)
-            session.flush()
-        if working is not None:
-            session.add(CalendarDay(day=day, working=working, note=note.strip()[:255]))
-        audit.record(
-            session,
-            actor=actor,
-            action="calendar_day_removed" if after is None else "calendar_day_declared",
-            target_kind="calendar_day",
-            target_key=day.isoformat(),
-            before=before,
-            after=after,
-            at=at,
-        )
-
-    db.command(run)

@@ -10,14 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from engine import utcnow
-from engine.tables import WorkItem
+from engine import WorkItem, utcnow
 from workflows.access.permissions import may_see_directive
 from workflows.attachments import AttachmentInfo, attachments_of
 from workflows.db import Database
 from workflows.errors import NotFound, PermissionDenied
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.rules.timeliness import days_left, timeliness
 from workflows.tables import Assignment, Directive, Event, Report, Task, User
 
@@ -107,7 +106,7 @@ def directive_detail(
     """Return a directive with its tasks, assignments, reports, timeliness and history."""
     at = now or utcnow()
     with db.reading() as session:
-        actor = org.load_actor(session, user_id)
+        actor = people.load_actor(session, user_id)
         directive = session.get(Directive, directive_id)
         if directive is None:
             raise NotFound(N_("no directive %(id)s", id=directive_id))
@@ -264,7 +263,7 @@ def _form_fields(after: dict[str, Any] | None) -> tuple[tuple[str, Any], ...]:
 def history_of(db: Database, user_id: int, directive_id: int) -> list[EventView]:
     """Return the full history of a directive the actor may see."""
     with db.reading() as session:
-        actor = org.load_actor(session, user_id)
+        actor = people.load_actor(session, user_id)
         if session.get(Directive, directive_id) is None:
             raise NotFound(N_("no directive %(id)s", id=directive_id))
         if not may_see_directive(session, actor, directive_id):

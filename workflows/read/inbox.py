@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, and_, cast, func, or_, select
 
-from engine import utcnow
-from engine.tables import WorkItem
+from engine import WorkItem, utcnow
 from workflows.db import Database
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.pipeline import UNIT_LANES
 from workflows.rules.timeliness import days_left, timeliness
 from workflows.tables import Assignment, Directive, Task, User
@@ -78,7 +77,7 @@ def _visible(actor: User, query: Select[Any]) -> Select[Any]:
 
 
 def _base(actor: User) -> Select[Any]:
-    assignee = org.assignee_alias()
+    assignee = people.assignee_alias()
     query = (
         select(WorkItem, Directive, Assignment, Task, assignee.full_name)
         .join(Directive, Directive.process_instance_id == WorkItem.instance_id)
@@ -104,7 +103,7 @@ def inbox(
     at, per_page = now or utcnow(), min(max(per_page, 1), 200)
     page = min(max(page, 1), 100_000)
     with db.reading() as session:
-        actor = org.load_actor(session, user_id)
+        actor = people.load_actor(session, user_id)
         base = _base(actor)
         counted = base.with_only_columns(
             WorkItem.form, func.min(WorkItem.title), func.count()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine import utcnow
 from workflows.access.permissions import sees_everything
 from workflows.db import Database
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.rules.folding import fold
 from workflows.tables import Assignment, Directive, User
 
@@ -102,7 +102,7 @@ def list_directives(
     at, flt = now or utcnow(), flt or DirectiveFilter()
     page, per_page = min(max(page, 1), 100_000), min(max(per_page, 1), 100)
     with db.reading() as session:
-        actor = org.load_actor(session, user_id)
+        actor = people.load_actor(session, user_id)
         ids = _narrow(select(Directive.id), actor, flt, at)
         total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
         rows = session.execute(

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from engine import ModelNotFound
-from engine.tables import WorkItem
+from engine import ModelNotFound, WorkItem
 from workflows.db import Database
 from workflows.directives import MODEL_KEY
 from workflows.tables import Directive, Unit, User

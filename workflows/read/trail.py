@@ -12,7 +12,7 @@ from workflows.access.permissions import may_see_directive
 from workflows.db import Database
 from workflows.errors import NotFound, PermissionDenied
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.tables import Assignment, Directive, Task
 
 
@@ -62,7 +62,7 @@ def directive_trail(
     """The instance view of a directive for someone who may see it."""
     at = now or utcnow()
     with db.reading() as session:
-        actor = org.load_actor(session, user_id)
+        actor = people.load_actor(session, user_id)
         directive = session.get(Directive, directive_id)
         if directive is None or directive.process_instance_id is None:
             raise NotFound(N_("no directive %(id)s", id=directive_id))

@@ -13,9 +13,15 @@ from workflows.access.permissions import may_see_directive
 from workflows.db import Database
 from workflows.errors import NotFound, PermissionDenied, TaskNoLongerReady
 from workflows.messages import N_, Message
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.pipeline import check_may_act, ready_work_item
-from workflows.read import detail as queries
+from workflows.read.detail import (
+    AssignmentView,
+    DirectiveDetail,
+    ReportView,
+    TaskView,
+    directive_detail,
+)
 from workflows.tables import Directive, User
 
 
@@ -27,10 +33,10 @@ class WorkItemPage:
     step: str
     title: str
     due_at: datetime | None
-    directive: queries.DirectiveDetail
-    task: queries.TaskView | None
-    assignment: queries.AssignmentView | None
-    contributions: tuple[tuple[str, queries.ReportView], ...]
+    directive: DirectiveDetail
+    task: TaskView | None
+    assignment: AssignmentView | None
+    contributions: tuple[tuple[str, ReportView], ...]
     may_act: bool
     why_not: Message | None
 
@@ -40,7 +46,7 @@ def work_item_page(
 ) -> WorkItemPage:
     """Load a ready step for its page, or say who already did it."""
     with db.reading() as session:
-        actor = org.load_actor(session, user_id)
+        actor = people.load_actor(session, user_id)
         item = db.processes.work_item(session, work_item_id)
         if item is None:
             done_by, done_at = history.who_completed(session, work_item_id)
@@ -53,7 +59,7 @@ def work_item_page(
         if directive_id is None or not may_see_directive(session, actor, directive_id):
             raise PermissionDenied(N_("this step belongs to a directive not addressed to you"))
         may_act, why_not = _may_act(actor, item)
-    detail = queries.directive_detail(db, user_id, directive_id, now or utcnow())
+    detail = directive_detail(db, user_id, directive_id, now or utcnow())
     task, assignment = _find(detail, item.ref)
     return WorkItemPage(
         work_item_id,
@@ -80,7 +86,7 @@ class StepAccess:
 def step_for_actor(db: Database, user_id: int, work_item_id: str) -> StepAccess:
     """Return the step of a ready work item the caller may complete, or raise why not."""
     with db.reading() as session:
-        actor = org.load_actor(session, user_id)
+        actor = people.load_actor(session, user_id)
         item = ready_work_item(session, db, work_item_id)
         directive_id = session.scalar(
             select(Directive.id).where(Directive.process_instance_id == item.instance_id)
@@ -100,8 +106,8 @@ def _may_act(actor: User, item: ReadyTask) -> tuple[bool, Message | None]:
 
 
 def _find(
-    detail: queries.DirectiveDetail, ref: str | None
-) -> tuple[queries.TaskView | None, queries.AssignmentView | None]:
+    detail: DirectiveDetail, ref: str | None
+) -> tuple[TaskView | None, AssignmentView | None]:
     for task in detail.tasks:
         for assignment in task.assignments:
             if str(assignment.id) == ref:
@@ -109,7 +115,7 @@ def _find(
     return None, None
 
 
-def _contributions(task: queries.TaskView | None) -> tuple[tuple[str, queries.ReportView], ...]:
+def _contributions(task: TaskView | None) -> tuple[tuple[str, ReportView], ...]:
     if task is None:
         return ()
     return tuple(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine import ModelNotFound
 from workflows.db import Database
 from workflows.directives import MODEL_KEY, DirectiveInput, TaskInput
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.tables import Unit
 
 DEFAULT_BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "directive.bpmn"
@@ -73,11 +73,11 @@ def install_demo(db: Database, fixture: dict[str, Any] | None = None) -> list[De
         if session.scalar(select(Unit.id).limit(1)) is not None:
             return []
         root = data["organisation"]
-        org.create_unit(
+        people.create_unit(
             session, root["code"], root["name"], kind="department", name_en=root.get("name_en", "")
         )
         for unit in data["units"]:
-            org.create_unit(
+            people.create_unit(
                 session,
                 unit["code"],
                 unit["name"],
@@ -101,7 +101,7 @@ def _demo_users(session: Session, data: dict[str, Any]) -> list[DemoLogin]:
             title = heads[code] if spec["title"].startswith("head_title") else spec["title"]
             username = _demo_username(role, code, used)
             password = secrets.token_urlsafe(12)
-            org.create_user(
+            people.create_user(
                 session,
                 username,
                 f"{title} ({code})" if spec["unit"] == "*" else title,
@@ -126,7 +126,11 @@ def _demo_username(role: str, unit_code: str, used: dict[str, int]) -> str:
 
 def tet_directive(issued_on: date) -> DirectiveInput:
     """Return the Tết 2020 directive of the demo, its due dates counted from `issued_on`."""
-    text = resources.files("workflows").joinpath("setup/data/tet-2020.json").read_text(encoding="utf-8")
+    text = (
+        resources.files("workflows")
+        .joinpath("setup/data/tet-2020.json")
+        .read_text(encoding="utf-8")
+    )
     data = json.loads(text)
     tasks = tuple(
         TaskInput(

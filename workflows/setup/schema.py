@@ -30,13 +30,13 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade_schema(db: Database, revision: str = "head") -> None:
     """Bring the schema up to a revision (the newest by default), all of it in one transaction.
 
     Raises SchemaNotCurrent for a database newer than this release, UpgradeFailed when a
     migration fails or leaves a broken foreign key; either way nothing was changed.
     """
-    before = current_revision(db)
+    before = schema_revision(db)
     if before is not None and before not in revisions():
         raise _newer(before, "; nothing was changed")
     config = alembic_config(db.url)
@@ -92,7 +92,7 @@ def _check_foreign_keys(connection: Connection, revision: str) -> None:
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
     if broken:
         table, rowid, parent, _ = broken[0]
-        target = head_revision() if revision == "head" else revision
+        target = head_schema_revision() if revision == "head" else revision
         raise UpgradeFailed(
             target,
             f"upgrade to revision {target} failed the foreign key check: {len(broken)} row(s) "
@@ -116,7 +116,7 @@ def _title(revision: str) -> str:
 
 
 def _newer(revision: str, then: str = "") -> SchemaNotCurrent:
-    head = head_revision()
+    head = head_schema_revision()
     return SchemaNotCurrent(
         "newer",
         revision,
@@ -126,9 +126,9 @@ def _newer(revision: str, then: str = "") -> SchemaNotCurrent:
     )
 
 
-def check_current(db: Database) -> str:
+def check_schema(db: Database) -> str:
     """Return the schema revision when it is this release's newest; raise SchemaNotCurrent."""
-    revision, head = current_revision(db), head_revision()
+    revision, head = schema_revision(db), head_schema_revision()
     if revision == head:
         return head
     if revision is None:
@@ -157,7 +157,7 @@ def revisions() -> tuple[str, ...]:
     return tuple(script.revision for script in reversed(list(_script().walk_revisions())))
 
 
-def current_revision(db: Database) -> str | None:
+def schema_revision(db: Database) -> str | None:
     """Return the schema revision the database is at, None when empty."""
     from alembic.runtime.migration import MigrationContext
 
@@ -165,7 +165,7 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def head_revision() -> str:
+def head_schema_revision() -> str:
     """Return the newest revision the migrations know."""
     head = _script().get_current_head()
     assert head is not None

@@ -16,7 +16,7 @@ from workflows.diagrams.form_schema import BUILTIN_FORMS, values_from
 from workflows.diagrams.forms import FormView, form_view
 from workflows.errors import BrokenForm, InvalidInput, NotAssignedToUnit, NotFound, WrongStep
 from workflows.messages import N_
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.pipeline import complete_work_item, directive_of_work_item, ready_work_item
 from workflows.tables import Assignment
 
@@ -39,7 +39,7 @@ def complete_form_step(
     checked = _check_before(db, work_item_id, raw_values)
 
     def run(session: Session) -> dict[str, Any]:
-        actor = org.load_actor(session, actor_id)
+        actor = people.load_actor(session, actor_id)
         key = ready_work_item(session, db, work_item_id).form
         if key in BUILTIN_FORMS:
             raise WrongStep(N_("the %(step)s step has its own page", step=key))

@@ -17,7 +17,7 @@ from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound
 from workflows.messages import N_, Message
-from workflows.organisation import people as org
+from workflows.organisation import people
 from workflows.pipeline import assignment_of, complete_work_item, directive_of_work_item
 from workflows.tables import Assignment, Directive, Report, User
 
@@ -74,7 +74,7 @@ def _run_step(
     def run(session: Session) -> None:
         remove_files(written)  # a retried attempt starts without the files of the last one
         written.clear()
-        actor = org.load_actor(session, actor_id)
+        actor = people.load_actor(session, actor_id)
         item, directive = directive_of_work_item(session, db, actor, work_item_id, form)
         assignment = assignment_of(session, item)
         handed = assignment.assignee_id
@@ -289,8 +289,8 @@ def hand_over(
     at = now or utcnow()
 
     def run(session: Session) -> None:
-        actor = org.load_actor(session, actor_id)
-        org.require_role(actor, "unit_head")
+        actor = people.load_actor(session, actor_id)
+        people.require_role(actor, "unit_head")
         assignment = session.get(Assignment, assignment_id)
         if assignment is None or assignment.unit_id != actor.unit_id:
             raise NotAssignedToUnit(N_("this assignment belongs to another unit"))
