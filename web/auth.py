@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from web import context
-from web.context import SignedIn
+from web.context import SignedIn, login_required
 from web.forms import LoginForm
 from web.messages import translate
 from web.safety import safe_next

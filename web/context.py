@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import flask_login
 from flask import abort, current_app
 from flask_login import UserMixin, current_user
 
 from web.config import Config
 from workflows import Database, UserInfo
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-class SignedIn(UserMixin):
+
+def login_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Send a visitor who has not signed in to the sign-in page (Flask-Login's guard, typed)."""
+    guarded: Callable[P, R] = flask_login.login_required(view)  # Flask-Login is untyped
+    return guarded
+
+
+class SignedIn(UserMixin):  # type: ignore[misc]  # Flask-Login is untyped
     """The Flask-Login user: a frozen UserInfo from the domain, nothing more."""
 
     def __init__(self, info: UserInfo) -> None:

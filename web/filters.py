@@ -26,7 +26,8 @@ def day(value: date | datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return format_datetime(value - timedelta(microseconds=1), "dd/MM/yyyy")
+        # str(): flask-babel is untyped, and these answers are already str
+        return str(format_datetime(value - timedelta(microseconds=1), "dd/MM/yyyy"))
     return value.strftime("%d/%m/%Y")
 
 
@@ -41,18 +42,18 @@ def iso_day(value: str | None) -> str:
 
 def moment(value: datetime | None) -> str:
     """dd/mm/yyyy HH:MM in the department's zone."""
-    return "—" if value is None else format_datetime(value, "dd/MM/yyyy HH:mm")
+    return "—" if value is None else str(format_datetime(value, "dd/MM/yyyy HH:mm"))
 
 
 def days_text(days: int | None, timeliness: str) -> str:
     """Say how long is left, in words, so colour is never the only signal."""
     if days is None:
-        return gettext("No deadline")
+        return str(gettext("No deadline"))
     if days < 0:
-        return ngettext("%(num)d day overdue", "%(num)d days overdue", -days)
+        return str(ngettext("%(num)d day overdue", "%(num)d days overdue", -days))
     if days == 0:
-        return gettext("Due today")
-    return ngettext("%(num)d day left", "%(num)d days left", days)
+        return str(gettext("Due today"))
+    return str(ngettext("%(num)d day left", "%(num)d days left", days))
 
 
 def register(app: Flask) -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     PasswordField,
@@ -23,6 +22,30 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+if TYPE_CHECKING:
+    # WTForms 3.3 and Flask-WTF ship no type hints: declare the part of their forms we use.
+
+    class Form:
+        """A WTForms form: its fields are attributes, also reachable by name."""
+
+        errors: dict[str, Any]
+
+        def __init__(self, formdata: Any = ..., **kwargs: Any) -> None: ...
+        def __contains__(self, name: str) -> bool: ...
+        def __getitem__(self, name: str) -> Any: ...
+        def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool: ...
+
+    class FlaskForm(Form):
+        """A WTForms form that reads the request and checks its CSRF token."""
+
+        def validate_on_submit(
+            self, extra_validators: Mapping[str, Sequence[Any]] | None = None
+        ) -> bool: ...
+
+else:
+    from flask_wtf import FlaskForm
+    from wtforms import Form
 
 
 def options(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:

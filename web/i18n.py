@@ -71,6 +71,8 @@ EVENT_LABELS = {
     "extension_granted": _l("Extension granted"),
     "extension_refused": _l("Extension refused"),
     "form_submitted": _l("Form submitted"),
+    "incident_opened": _l("The timers failed: an administrator is told"),
+    "incident_resolved": _l("The timers fire again"),
 }
 NOTICE_LABELS = {
     "sign_in_held": _l("Sign-in held"),

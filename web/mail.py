@@ -21,13 +21,14 @@ def smtp_sender(app: Flask, smtp_url: str, sender: str, base_url: str) -> Callab
     `smtps://...` (TLS from the start).
     """
     parts = urlsplit(smtp_url)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+    host = parts.hostname
+    if parts.scheme not in ("smtp", "smtps") or not host:
         raise ValueError("DONDOC_SMTP_URL must look like smtp://host:port")
 
     def send(job: MailJob) -> None:
         message = compose(app, job, sender, base_url)
         client_class = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-        with client_class(parts.hostname, parts.port or 25, timeout=20) as client:
+        with client_class(host, parts.port or 25, timeout=20) as client:
             if "starttls=1" in (parts.query or ""):
                 client.starttls()
             if parts.username:

@@ -12,8 +12,8 @@ def translate(message: Message | str | None) -> str:
     if message is None:
         return ""
     if isinstance(message, str):
-        return gettext(message)
-    return gettext(message.text, **message.params)
+        return str(gettext(message))  # flask-babel is untyped
+    return str(gettext(message.text, **message.params))
 
 
 def problems_of(exc: InvalidInput) -> dict[str, str]:

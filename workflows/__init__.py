@@ -88,6 +88,7 @@ from workflows.errors import (
     WrongStep,
 )
 from workflows.extensions import decide_extension, extension_requests, request_extension
+from workflows.incidents import IncidentRow, list_incidents, retry_incident_now
 from workflows.messages import Message
 from workflows.notifications import (
     MailJob,
@@ -126,20 +127,12 @@ from workflows.read.notifications import (
     unread_notifications,
 )
 from workflows.read.trail import directive_trail
-from workflows.read.work_item import WorkItemPage, step_for_actor, work_item_page
+from workflows.read.work_item import WorkItemPage, work_item_page
 from workflows.settings import Settings
 from workflows.setup.demo import install_demo, install_process_model, tet_directive
 from workflows.setup.schema import check_schema, schema_revision, upgrade_schema
-from workflows.steps.form_step import complete_form_step
-from workflows.steps.unit_work import (
-    accept_report,
-    acknowledge_contribution,
-    hand_over,
-    return_report,
-    start_work,
-    submit_contribution,
-    submit_report,
-)
+from workflows.steps.complete import CompletedStep, Submission, complete_step
+from workflows.steps.unit_work import hand_over
 from workflows.tables import DIRECTIVE_KINDS, DIRECTIVE_STATUSES
 from workflows.timers import fire_due_timers, next_timer_at
 
@@ -160,6 +153,7 @@ __all__ = [
     "BrokenForm",
     "CalendarDayRow",
     "CannotCheck",
+    "CompletedStep",
     "ConcurrencyConflict",
     "Database",
     "DirectiveDetail",
@@ -172,6 +166,7 @@ __all__ = [
     "FormRow",
     "FormView",
     "InboxPage",
+    "IncidentRow",
     "InstanceFiles",
     "InvalidInput",
     "MailJob",
@@ -188,6 +183,7 @@ __all__ = [
     "Settings",
     "SignInThrottled",
     "StorageUnavailable",
+    "Submission",
     "TaskInput",
     "TaskNoLongerReady",
     "UnitRow",
@@ -197,8 +193,6 @@ __all__ = [
     "UserRow",
     "WorkItemPage",
     "WrongStep",
-    "accept_report",
-    "acknowledge_contribution",
     "add_unit",
     "add_user",
     "assign_directive",
@@ -209,7 +203,7 @@ __all__ = [
     "check_database",
     "check_health",
     "check_schema",
-    "complete_form_step",
+    "complete_step",
     "create_backup",
     "create_digests",
     "create_directive",
@@ -237,6 +231,7 @@ __all__ = [
     "latest_version_number",
     "list_directives",
     "list_forms",
+    "list_incidents",
     "list_notifications",
     "list_units",
     "list_usernames_of",
@@ -252,9 +247,9 @@ __all__ = [
     "release_lease",
     "request_extension",
     "reset_password",
+    "retry_incident_now",
     "restore_backup",
     "resume_directive",
-    "return_report",
     "revoke_tokens",
     "save_form",
     "save_version",
@@ -266,10 +261,6 @@ __all__ = [
     "sign_in",
     "sign_out_everywhere",
     "start_session",
-    "start_work",
-    "step_for_actor",
-    "submit_contribution",
-    "submit_report",
     "suspend_directive",
     "tet_directive",
     "unit_members",

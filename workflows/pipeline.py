@@ -13,22 +13,18 @@ from sqlalchemy.orm import Session
 import engine
 from engine import FiredTimer, ReadyTask, StepResult
 from workflows import history, notifications
+from workflows.access.permissions import StepFacts, check_may_act
 from workflows.db import Database
 from workflows.errors import (
     DirectiveNotActive,
     InvalidInput,
-    NotAssignedToUnit,
     NotFound,
     ProcessFailed,
     TaskNoLongerReady,
     WrongStep,
 )
 from workflows.messages import N_
-from workflows.organisation import people
 from workflows.tables import Assignment, Directive, Event, User
-
-HEAD_FORMS = frozenset({"report", "contribute", "acknowledge"})
-UNIT_LANES = frozenset({"unit", "lead_unit"})
 
 
 @contextmanager
@@ -48,21 +44,11 @@ def engine_errors(work_item_id: str | None = None) -> Iterator[None]:
         raise ProcessFailed(str(exc)) from exc
 
 
-def check_may_act(actor: User, item: ReadyTask) -> None:
-    """Raise unless the actor may complete this work item (lane, unit, role, assignee)."""
-    if item.lane == "supervisor":
-        people.require_role(actor, "supervisor")
-        return
-    if item.lane not in UNIT_LANES:
-        people.require_role(actor, item.lane or "admin")
-        return
-    if actor.unit.code != item.unit:
-        raise NotAssignedToUnit(N_("this step belongs to another unit"))
-    people.require_role(
-        actor, *(("unit_head",) if item.form in HEAD_FORMS else ("unit_staff", "unit_head"))
-    )
-    if item.assignee and item.assignee != str(actor.id) and "unit_head" not in actor.roles:
-        raise NotAssignedToUnit(N_("this step was handed to another person of the unit"))
+def step_facts(session: Session, item: ReadyTask) -> StepFacts:
+    """What the rule of who may act looks at for this work item."""
+    assignment = _assignment_or_none(session, item)
+    handed_to = assignment.assignee_id if assignment is not None else None
+    return StepFacts(item.lane, item.unit, item.form, handed_to)
 
 
 def ready_work_item(session: Session, db: Database, work_item_id: str) -> ReadyTask:
@@ -89,7 +75,7 @@ def directive_of_work_item(
     )
     if directive is None:
         raise NotFound(N_("no directive runs this process"))
-    check_may_act(actor, item)
+    check_may_act(actor, step_facts(session, item))
     if directive.status == "suspended":
         raise DirectiveNotActive(
             N_("the directive is suspended: no step can be done until it resumes")
@@ -105,10 +91,14 @@ def directive_of_work_item(
 
 def assignment_of(session: Session, item: ReadyTask) -> Assignment:
     """Return the assignment a unit-work item belongs to."""
-    assignment = session.get(Assignment, int(item.ref)) if item.ref and item.ref.isdigit() else None
+    assignment = _assignment_or_none(session, item)
     if assignment is None:
         raise NotFound(N_("this step belongs to no assignment"))
     return assignment
+
+
+def _assignment_or_none(session: Session, item: ReadyTask) -> Assignment | None:
+    return session.get(Assignment, int(item.ref)) if item.ref and item.ref.isdigit() else None
 
 
 def complete_work_item(
@@ -121,16 +111,23 @@ def complete_work_item(
     at: datetime,
 ) -> StepResult:
     """Complete the work item in the engine and apply what followed (timers, the end)."""
+    result = run_work_item(session, db, item, data)
+    apply_step_result(session, db, directive, result, at)
+    return result
+
+
+def run_work_item(
+    session: Session, db: Database, item: ReadyTask, data: dict[str, Any]
+) -> StepResult:
+    """Complete the work item in the engine; the caller applies the result."""
     try:
         with engine_errors(item.id):
-            result = db.processes.complete(session, item.instance_id, item.id, data)
+            return db.processes.complete(session, item.instance_id, item.id, data)
     except TaskNoLongerReady as exc:
-        # Ask a fresh session: this one holds our own, uncommitted event for the same step.
+        # Ask a fresh session: this one may hold our own, uncommitted event for the same step.
         with db.reading() as committed:
             done_by, done_at = history.who_completed(committed, item.id)
         raise TaskNoLongerReady(item.id, done_by, done_at) from exc
-    apply_step_result(session, db, directive, result, at)
-    return result
 
 
 def apply_step_result(

@@ -318,3 +318,23 @@ class AuditEntry(Base):
     target_key: Mapped[str] = mapped_column(String(100))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Incident(Base):
+    """A process instance whose timers failed to fire: kept apart and retried with back-off.
+
+    One open row per instance; it is resolved when a later firing succeeds.
+    """
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer, index=True)
+    directive_id: Mapped[int | None] = mapped_column(ForeignKey("directive.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="timer")
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    next_try_at: Mapped[datetime] = mapped_column(index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)

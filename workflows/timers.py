@@ -1,25 +1,50 @@
-"""The job on time: fire the BPMN timers that fell due (reminders, escalations, periods)."""
+"""The job on time: fire the BPMN timers that fell due (reminders, escalations, periods).
+
+Each instance fires in its own transaction. One that fails becomes an incident (see
+`workflows.incidents`) and waits for its next try, so it never holds back the others.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
+from workflows import incidents
 from workflows.db import Database
-from workflows.errors import DirectiveNotActive
+from workflows.errors import DirectiveNotActive, DomainError, StorageUnavailable
 from workflows.pipeline import apply_step_result, engine_errors
 from workflows.tables import Directive
+
+log = logging.getLogger(__name__)
 
 
 def fire_due_timers(db: Database, now: datetime | None = None, limit: int = 500) -> int:
     """Advance every running instance whose earliest timer is due; return how many fired timers."""
     at = now or utcnow()
     with db.reading() as session:
-        due = db.processes.due_instances(session, at, limit)
-    return sum(_fire_instance(db, instance_id, at) for instance_id in due)
+        held = incidents.held_instances(session, at)
+        due = db.processes.due_instances(session, at, limit, skip=held)
+    return sum(_fire_isolated(db, instance_id, at) for instance_id in due)
+
+
+def _fire_isolated(db: Database, instance_id: int, at: datetime) -> int:
+    """Fire one instance; a failure of its own is recorded, not passed on to the others."""
+    try:
+        fired = _fire_instance(db, instance_id, at)
+    except StorageUnavailable:
+        raise  # the database itself: every instance would fail alike
+    except Exception as exc:  # any failure of this instance's diagram or data
+        if not isinstance(exc, DomainError):
+            log.exception("firing the timers of process instance %s failed", instance_id)
+        incidents.record_failure(db, instance_id, _describe(exc), at)
+        return 0
+    if incidents.has_open(db, instance_id):
+        incidents.resolve(db, instance_id, at)
+    return fired
 
 
 def _fire_instance(db: Database, instance_id: int, at: datetime) -> int:
@@ -40,7 +65,19 @@ def _fire_instance(db: Database, instance_id: int, at: datetime) -> int:
         return 0
 
 
-def next_timer_at(db: Database) -> datetime | None:
-    """The earliest due time of any waiting timer of a running instance."""
+def _describe(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, DomainError) else f"{type(exc).__name__}: {text}"
+
+
+def next_timer_at(db: Database, now: datetime | None = None) -> datetime | None:
+    """When the scheduler should wake: the earliest timer of an instance not held by an
+    incident, or the next try of an incident."""
+    at = now or utcnow()
     with db.reading() as session:
-        return db.processes.earliest_timer(session)
+        held = incidents.held_instances(session, at)
+        moments = [
+            db.processes.earliest_timer(session, skip=held),
+            incidents.next_retry_at(session),
+        ]
+    return min((moment for moment in moments if moment is not None), default=None)

@@ -186,3 +186,28 @@ def with_timer(event_id: str, kind: str, expression: str, xml: bytes | None = No
         _bpmn(definition, kind, expression)
 
     return _edited(change, xml)
+
+
+def with_failing_reminder(xml: bytes | None = None) -> bytes:
+    """Run a script that raises after `execute_reminder` fires (between it and its end)."""
+
+    def change(root: Any) -> None:
+        flow = _by_id(root, "flow_execute_reminder")
+        flow.set("targetRef", "reminder_fails")
+        _replace_ref(root, "incoming", "flow_execute_reminder", "flow_reminder_fails_end")
+        task = etree.Element(f"{{{BPMN}}}scriptTask", id="reminder_fails", name="Broken")
+        _by_id(root, "execute_reminded").addprevious(task)
+        _bpmn(task, "incoming", "flow_execute_reminder")
+        _bpmn(task, "outgoing", "flow_reminder_fails_end")
+        _bpmn(task, "script", "nothing = 1 / 0")
+        flow.addnext(
+            etree.Element(
+                f"{{{BPMN}}}sequenceFlow",
+                id="flow_reminder_fails_end",
+                sourceRef="reminder_fails",
+                targetRef="execute_reminded",
+            )
+        )
+        _bpmn(_by_id(root, "lane_unit"), "flowNodeRef", "reminder_fails")
+
+    return _edited(change, xml)

@@ -417,7 +417,7 @@ def test_naming_another_step_is_409_and_a_missing_field_422(client, auth, assign
     complete(client, staff, execute)
     report = item_id(client, head, "report")
     error = error_of(complete(client, head, report), 422)
-    assert error["details"]["fields"] == {"text": ["required for the report step"]}
+    assert error["details"]["fields"] == {"text": ["the report needs its result text"]}
     wrong_type = error_of(complete(client, head, report, text=5, decision="maybe"), 422)
     assert set(wrong_type["details"]["fields"]) == {"text", "decision"}
 

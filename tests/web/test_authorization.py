@@ -261,6 +261,14 @@ def cases(w: World) -> list[Case]:
             admin_only,
             data={"full_name": ""},
         ),
+        Case("GET", "/admin/incidents", "/admin/incidents", admin_only),
+        Case(
+            "POST",
+            "/admin/incidents/<int:incident_id>/retry",
+            "/admin/incidents/1/retry",
+            admin_only,
+            data={},
+        ),
         Case(
             "POST",
             "/admin/users/<int:user_id>/sign-out",

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.helpers import item_of, snapshot
+from tests.helpers import item_of, items_for, snapshot
 from tests.workflows.conftest import small_directive
 from workflows import directives
 from workflows.db import Database
@@ -69,7 +69,8 @@ def test_only_supervisors_accept(db: Database, users, assigned_small, username, 
 
 def test_staff_cannot_submit_the_units_report(db: Database, users, assigned_small) -> None:
     steps.start_work(db, users["cv.khtc"], item_of(db, users["cv.khtc"], "execute").work_item_id)
-    report = item_of(db, users["cv.khtc"], "report")
+    report = item_of(db, users["truong.khtc"], "report")
+    assert items_for(db, users["cv.khtc"], "report") == []  # not offered to the officer either
     before = snapshot(db)
     with pytest.raises(RoleRequired):
         steps.submit_report(db, users["cv.khtc"], report.work_item_id, "xong")

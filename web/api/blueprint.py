@@ -2,18 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import flask
 from flask import current_app
-from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
 from web.api import auth, errors
 from web.api.schemas import ErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+if TYPE_CHECKING:
+    from marshmallow import Schema
+
+    SchemaArg = type[Schema] | Schema | None
+
+    class Blueprint(flask.Blueprint):
+        """flask-smorest's blueprint as our views use it (flask-smorest ships no type hints)."""
+
+        def __init__(self, *args: Any, description: str = "", **kwargs: Any) -> None: ...
+        def route(
+            self, rule: str, *, tags: list[str] | None = None, **options: Any
+        ) -> Callable[[F], F]: ...
+        def arguments(
+            self,
+            schema: SchemaArg,
+            *,
+            location: str = "json",
+            required: bool = True,
+            **kwargs: Any,
+        ) -> Callable[[F], F]: ...
+        def response(
+            self,
+            status_code: int,
+            schema: SchemaArg = None,
+            *,
+            headers: Mapping[str, Any] | None = None,
+            **kwargs: Any,
+        ) -> Callable[[F], F]: ...
+        def alt_response(
+            self,
+            status_code: int,
+            response: str | None = None,
+            *,
+            schema: SchemaArg = None,
+            description: str | None = None,
+            headers: Mapping[str, Any] | None = None,
+            **kwargs: Any,
+        ) -> Callable[[F], F]: ...
+
+else:
+    from flask_smorest import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Đôn đốc JSON API, version 1")
 bp.before_request(auth.authenticate)

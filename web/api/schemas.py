@@ -148,6 +148,12 @@ class CompleteSchema(Schema):
     comment = _text(
         MAX_TEXT, metadata={"description": "accept, acknowledge: required when returning"}
     )
+    values = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.Raw(allow_none=True),
+        validate=validate.Length(max=50),
+        metadata={"description": "a step with a JSON Schema form: its fields by name"},
+    )
 
 
 # --- responses ------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -20,70 +19,35 @@ from web.api.schemas import (
     InboxQuerySchema,
     InboxSchema,
 )
-from workflows import (
-    InboxPage,
-    InvalidInput,
-    WrongStep,
-    accept_report,
-    acknowledge_contribution,
-    assign_directive,
-    inbox,
-    return_report,
-    start_work,
-    step_for_actor,
-    submit_contribution,
-    submit_report,
-)
+from workflows import CompletedStep, InboxPage, Submission, complete_step, inbox
 
 TAGS = ["work"]
-REQUIRED_FIELDS = {
-    "report": ("text",),
-    "contribute": ("text",),
-    "accept": ("decision",),
-    "acknowledge": ("decision",),
-}
-Action = Callable[[int, str, dict[str, Any]], None]
 
 
-def _assign(me: int, item: str, body: dict[str, Any]) -> None:
+def _submission(body: dict[str, Any]) -> Submission:
     tasks = body.get("tasks")
-    edited = task_inputs(tasks) if tasks is not None else None
-    assign_directive(context.db(), me, item, edited)
+    return Submission(
+        step=body.get("step"),
+        note=body.get("note", ""),
+        text=body.get("text", ""),
+        decision=body.get("decision"),
+        comment=body.get("comment", ""),
+        tasks=tuple(task_inputs(tasks)) if tasks is not None else None,
+        values={name: _posted(value) for name, value in (body.get("values") or {}).items()},
+    )
 
 
-def _execute(me: int, item: str, body: dict[str, Any]) -> None:
-    start_work(context.db(), me, item, body.get("note", ""))
+def _posted(value: Any) -> str | list[str]:
+    """A JSON value of a form field as the page would post it (a checkbox off is absent)."""
+    if isinstance(value, list):
+        return [_posted_one(item) for item in value]
+    return _posted_one(value)
 
 
-def _report(me: int, item: str, body: dict[str, Any]) -> None:
-    submit_report(context.db(), me, item, body["text"])
-
-
-def _contribute(me: int, item: str, body: dict[str, Any]) -> None:
-    submit_contribution(context.db(), me, item, body["text"])
-
-
-def _accept(me: int, item: str, body: dict[str, Any]) -> None:
-    comment = body.get("comment", "")
-    if body["decision"] == "accept":
-        accept_report(context.db(), me, item, comment)
-    else:
-        return_report(context.db(), me, item, comment)
-
-
-def _acknowledge(me: int, item: str, body: dict[str, Any]) -> None:
-    accepted = body["decision"] == "accept"
-    acknowledge_contribution(context.db(), me, item, accepted, body.get("comment", ""))
-
-
-ACTIONS: dict[str, Action] = {
-    "assign": _assign,
-    "execute": _execute,
-    "report": _report,
-    "contribute": _contribute,
-    "accept": _accept,
-    "acknowledge": _acknowledge,
-}
+def _posted_one(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else ""
+    return "" if value is None else str(value)
 
 
 @bp.route("/inbox", methods=["GET"], tags=TAGS)
@@ -107,21 +71,9 @@ def get_inbox(args: dict[str, Any]) -> InboxPage:
 @bp.arguments(CompleteSchema, required=False)
 @bp.response(200, CompletedSchema)
 @answers(*BODY_ERRORS, 404, 409)
-def complete_work_item(body: dict[str, Any], work_item_id: UUID) -> dict[str, Any]:
+def complete_work_item(body: dict[str, Any], work_item_id: UUID) -> CompletedStep:
     """Complete a ready step; the fields that count depend on the step (see the body)."""
-    me, item = caller_id(), str(work_item_id)
-    access = step_for_actor(context.db(), me, item)
-    expected = body.get("step")
-    if expected is not None and expected != access.step:
-        raise WrongStep(f"this work item is the {access.step!r} step, not {expected!r}")
-    action = ACTIONS.get(access.step)
-    if action is None:
-        raise WrongStep(f"the {access.step!r} step cannot be completed through the API")
-    missing = [name for name in REQUIRED_FIELDS.get(access.step, ()) if name not in body]
-    if missing:
-        raise InvalidInput({name: f"required for the {access.step} step" for name in missing})
-    action(me, item, body)
-    return {"work_item_id": item, "step": access.step, "directive_id": access.directive_id}
+    return complete_step(context.db(), caller_id(), str(work_item_id), _submission(body))
 
 
 @bp.route(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from web import auditlog, context
+from web.context import login_required
 from web.forms import CalendarDayForm, UnitForm, UserForm
 from web.messages import problems_of
 from workflows import (
@@ -20,8 +20,10 @@ from workflows import (
     add_user,
     audit_entries,
     calendar_days,
+    list_incidents,
     list_units,
     list_users,
+    retry_incident_now,
     set_calendar_day,
     sign_out_everywhere,
     update_unit,
@@ -92,7 +94,7 @@ def sign_out_user(user_id: int) -> Response:
 def _user_data(row: UserRow | None) -> object | None:
     if row is None:
         return None
-    return type(
+    data: object = type(
         "UserData",
         (),
         {
@@ -107,6 +109,7 @@ def _user_data(row: UserRow | None) -> object | None:
             "password": "",
         },
     )()
+    return data
 
 
 def _save_user(form: UserForm, user_id: int | None) -> None:
@@ -229,3 +232,19 @@ def audit_log() -> str:
         actions=AUDIT_ACTIONS,
         **auditlog.template_context(),
     )
+
+
+@bp.get("/incidents")
+def incidents() -> str:
+    """Directives whose timers failed to fire: open ones first, each with its error."""
+    return render_template(
+        "admin/incidents.html", rows=list_incidents(context.db(), context.my_id())
+    )
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+def retry_incident(incident_id: int) -> Response:
+    """Try an incident's timers again at the scheduler's next turn."""
+    retry_incident_now(context.db(), context.my_id(), incident_id)
+    flash(_("The timers will be tried again within a minute."), "success")
+    return redirect(url_for("admin.incidents"))

@@ -8,10 +8,10 @@ from datetime import date
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from web import context
+from web.context import login_required
 from web.forms import CancelForm, DirectiveForm
 from web.messages import problems_of
 from web.pages.formdata import task_inputs, unit_choices, uploads_from

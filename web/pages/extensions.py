@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from web import context
+from web.context import login_required
 from web.forms import ExtensionDecisionForm, ExtensionRequestForm
 from web.messages import problems_of
 from web.safety import safe_next

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, send_file
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from web import context
+from web.context import login_required
 from workflows import open_attachment
 
 bp = Blueprint("files", __name__)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web import context
+from web.context import login_required
 from workflows import FORM_KEY, extension_requests, inbox
 
 bp = Blueprint("inbox", __name__)

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -17,9 +17,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_required
+from werkzeug.wrappers import Response
 
 from web import context
+from web.context import login_required
 from web.forms import ConfirmForm, ModelUploadForm
 from web.messages import problems_of, translate
 from workflows import (
@@ -65,7 +66,7 @@ def version(version_id: int) -> str:
 @bp.get("/versions/<int:version_id>/bpmn")
 def bpmn(version_id: int) -> Response:
     version, xml = version_xml(context.db(), context.my_id(), version_id)
-    response = Response(xml, mimetype="application/xml")
+    response = current_app.response_class(xml, mimetype="application/xml")
     if request.args.get("download"):
         name = f"{version.model_key}-v{version.number}.bpmn"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

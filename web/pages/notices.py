@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from web import context
+from web.context import login_required
 from workflows import list_notifications, mark_notifications_read
 
 bp = Blueprint("notices", __name__)

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 import workflows
 from web import context
+from web.context import login_required
 from web.forms import (
     AssignForm,
     DecisionForm,
     ExtensionRequestForm,
+    FlaskForm,
     HandOverForm,
     NoteForm,
     ReportForm,
@@ -30,19 +29,13 @@ from workflows import (
     BrokenForm,
     FormView,
     InvalidInput,
+    Submission,
     TaskNoLongerReady,
     UserRow,
     WorkItemPage,
-    accept_report,
-    acknowledge_contribution,
-    assign_directive,
-    complete_form_step,
+    complete_step,
     extension_requests,
     get_form,
-    return_report,
-    start_work,
-    submit_contribution,
-    submit_report,
     unit_members,
     work_item_page,
 )
@@ -73,18 +66,18 @@ def _build_form(page: WorkItemPage) -> FlaskForm:
     if form_class is None:
         abort(404)
     if page.step == "acknowledge":
-        form = form_class()
-        form.decision.choices = options(
+        decision = DecisionForm()
+        decision.decision.choices = options(
             [("accept", _l("Acknowledge")), ("return", _l("Send back"))]
         )
-        return form
+        return decision
     if page.step != "assign":
         return form_class()
-    form = form_class(data=None if request.method == "POST" else _assign_data(page))
+    assign = AssignForm(data=None if request.method == "POST" else _assign_data(page))
     choices = unit_choices(context.db(), context.my_id())
-    for entry in form.tasks:
+    for entry in assign.tasks:
         entry.lead_units.choices = entry.coordinating_units.choices = choices
-    return form
+    return assign
 
 
 def _assign_data(page: WorkItemPage) -> dict[str, Any]:
@@ -106,38 +99,29 @@ def _assign_data(page: WorkItemPage) -> dict[str, Any]:
 
 
 def _apply(step: str, item_id: str, form: Any) -> None:
-    db, me = context.db(), context.my_id()
-    actions: dict[str, Callable[[], None]] = {
-        "assign": lambda: assign_directive(db, me, item_id, task_inputs(form.tasks)),
-        "execute": lambda: start_work(db, me, item_id, form.note.data or ""),
-        "report": lambda: submit_report(
-            db, me, item_id, form.text.data or "", uploads=_files(form)
-        ),
-        "contribute": lambda: submit_contribution(
-            db, me, item_id, form.text.data or "", uploads=_files(form)
-        ),
-        "accept": lambda: _decide_report(item_id, form),
-        "acknowledge": lambda: acknowledge_contribution(
-            db,
-            me,
-            item_id,
-            accepted=form.decision.data == "accept",
-            comment=form.comment.data or "",
-        ),
-    }
-    actions[step]()
+    complete_step(context.db(), context.my_id(), item_id, _submission(step, form))
 
 
-def _files(form: Any) -> list[Any]:
-    return uploads_from(request.files.getlist(form.attachments.name))
+def _submission(step: str, form: Any) -> Submission:
+    """What the step's form carries, as the domain's one step use case takes it."""
 
+    def text(name: str) -> str:
+        field = getattr(form, name, None)
+        return (field.data or "") if field is not None else ""
 
-def _decide_report(item_id: str, form: Any) -> None:
-    db, me = context.db(), context.my_id()
-    if form.decision.data == "accept":
-        accept_report(db, me, item_id, form.comment.data or "")
-    else:
-        return_report(db, me, item_id, form.comment.data or "")
+    decision = getattr(form, "decision", None)
+    attachments = getattr(form, "attachments", None)
+    return Submission(
+        step=step,
+        note=text("note"),
+        text=text("text"),
+        decision=decision.data if decision is not None else None,
+        comment=text("comment"),
+        tasks=tuple(task_inputs(form.tasks)) if step == "assign" else None,
+        uploads=tuple(uploads_from(request.files.getlist(attachments.name)))
+        if attachments is not None
+        else (),
+    )
 
 
 def _stale(exc: TaskNoLongerReady, step: str | None) -> tuple[str, int]:
@@ -206,7 +190,9 @@ def _form_step(page: WorkItemPage, item_id: str) -> Response | tuple[str, int]:
     if request.method == "POST" and not broken and form.validate_on_submit():
         posted = {f.name: request.form.getlist(f.name) for f in spec.fields}
         try:
-            complete_form_step(context.db(), context.my_id(), item_id, posted)
+            complete_step(
+                context.db(), context.my_id(), item_id, Submission(step=page.step, values=posted)
+            )
         except InvalidInput as exc:
             problems = problems_of(exc)
         except BrokenForm:

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, cast, func, or_, select
+from sqlalchemy import Integer, Select, and_, cast, func, select
 
 from engine import WorkItem, utcnow
+from workflows.access.permissions import may_act_clause
 from workflows.db import Database
 from workflows.organisation import people
-from workflows.pipeline import UNIT_LANES
 from workflows.rules.timeliness import days_left, timeliness
 from workflows.tables import Assignment, Directive, Task, User
 
@@ -58,24 +58,6 @@ class InboxPage:
     titles: dict[str, str] = field(default_factory=dict)  # a task title per step (form) key
 
 
-def _visible(actor: User, query: Select[Any]) -> Select[Any]:
-    if "supervisor" in actor.roles:
-        return query.where(WorkItem.lane == "supervisor")
-    if not actor.roles.intersection({"unit_staff", "unit_head"}):
-        return query.where(WorkItem.id.is_(None))
-    mine = query.where(WorkItem.lane.in_(UNIT_LANES), WorkItem.unit == actor.unit.code)
-    if "unit_head" in actor.roles:
-        return mine
-    # Staff see their unit's steps except those the head handed to someone else.
-    return mine.where(
-        or_(
-            Assignment.assignee_id.is_(None),
-            Assignment.assignee_id == actor.id,
-            WorkItem.lane == "lead_unit",
-        )
-    )
-
-
 def _base(actor: User) -> Select[Any]:
     assignee = people.assignee_alias()
     query = (
@@ -86,7 +68,7 @@ def _base(actor: User) -> Select[Any]:
         .join(assignee, assignee.id == Assignment.assignee_id, isouter=True)
         .where(Directive.status.in_(("assigning", "in_progress")))
     )
-    return _visible(actor, query)
+    return query.where(may_act_clause(actor))
 
 
 def inbox(

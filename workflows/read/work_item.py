@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import ReadyTask, utcnow
 from workflows import history
-from workflows.access.permissions import may_see_directive
+from workflows.access.permissions import check_may_act, may_see_directive
 from workflows.db import Database
 from workflows.errors import NotFound, PermissionDenied, TaskNoLongerReady
 from workflows.messages import N_, Message
 from workflows.organisation import people
-from workflows.pipeline import check_may_act, ready_work_item
+from workflows.pipeline import ready_work_item, step_facts
 from workflows.read.detail import (
     AssignmentView,
     DirectiveDetail,
@@ -58,7 +59,7 @@ def work_item_page(
         )
         if directive_id is None or not may_see_directive(session, actor, directive_id):
             raise PermissionDenied(N_("this step belongs to a directive not addressed to you"))
-        may_act, why_not = _may_act(actor, item)
+        may_act, why_not = _may_act(session, actor, item)
     detail = directive_detail(db, user_id, directive_id, now or utcnow())
     task, assignment = _find(detail, item.ref)
     return WorkItemPage(
@@ -93,13 +94,13 @@ def step_for_actor(db: Database, user_id: int, work_item_id: str) -> StepAccess:
         )
         if directive_id is None or not may_see_directive(session, actor, directive_id):
             raise PermissionDenied(N_("this step belongs to a directive not addressed to you"))
-        check_may_act(actor, item)
+        check_may_act(actor, step_facts(session, item))
         return StepAccess(item.form, directive_id)
 
 
-def _may_act(actor: User, item: ReadyTask) -> tuple[bool, Message | None]:
+def _may_act(session: Session, actor: User, item: ReadyTask) -> tuple[bool, Message | None]:
     try:
-        check_may_act(actor, item)
+        check_may_act(actor, step_facts(session, item))
     except PermissionDenied as exc:
         return False, exc.message
     return True, None

@@ -11,14 +11,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import ReadyTask, utcnow
+from engine import ReadyTask, StepResult, utcnow
 from workflows import history, notifications
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound
 from workflows.messages import N_, Message
 from workflows.organisation import people
-from workflows.pipeline import assignment_of, complete_work_item, directive_of_work_item
+from workflows.pipeline import (
+    apply_step_result,
+    assignment_of,
+    complete_work_item,
+    directive_of_work_item,
+    run_work_item,
+)
 from workflows.tables import Assignment, Directive, Report, User
 
 MAX_TEXT_LENGTH = 20_000
@@ -38,10 +44,18 @@ class Step:
     written: list[Path] = field(default_factory=list)
 
     def complete(self, data: dict[str, Any]) -> None:
-        """Complete the work item in the engine with the step's data."""
+        """Complete the work item in the engine with the step's data, and apply what followed."""
         complete_work_item(
             self.session, self.db, self.directive, self.item, data, self.actor, self.at
         )
+
+    def run(self, data: dict[str, Any]) -> StepResult:
+        """Complete the work item in the engine; `apply` the result once the step is recorded."""
+        return run_work_item(self.session, self.db, self.item, data)
+
+    def apply(self, result: StepResult) -> None:
+        """Record the timers that fired and close the directive if its process ended."""
+        apply_step_result(self.session, self.db, self.directive, result, self.at)
 
     def record(self, kind: str, before: str, detail: str = "") -> None:
         """Append the step's event, from state `before` to the assignment's current state."""
@@ -77,13 +91,6 @@ def _run_step(
         actor = people.load_actor(session, actor_id)
         item, directive = directive_of_work_item(session, db, actor, work_item_id, form)
         assignment = assignment_of(session, item)
-        handed = assignment.assignee_id
-        if (
-            item.lane == "unit"
-            and handed not in (None, actor.id)
-            and "unit_head" not in actor.roles
-        ):
-            raise NotAssignedToUnit(N_("the head of the unit handed this work to someone else"))
         step = Step(session, db, actor, item, directive, assignment, at)
         try:
             apply(step)
@@ -212,11 +219,11 @@ def _decide(step: Step, kind: str, accepted: bool, comment: str) -> None:
     before = step.assignment.state
     report.decision = "accepted" if accepted else "returned"
     report.decided_by_id, report.decided_at, report.comment = step.actor.id, step.at, comment
-    if accepted and kind == "report" and step.assignment.cycle + 1 < len(step.assignment.cycles):
-        step.assignment.cycle += 1  # the next reporting period opens; the process does the same
-        step.assignment.due_at = datetime.fromisoformat(
-            step.assignment.cycles[step.assignment.cycle]
-        )
+    key = "accepted" if kind == "report" else "acknowledged"
+    result = step.run({key: accepted, "comment": comment})
+    opened = _next_period(step, result) if accepted else None
+    if opened is not None:  # the process opened the next reporting period of this assignment
+        step.assignment.cycle, step.assignment.due_at = opened
         step.assignment.state = "in_progress"
     elif accepted:
         step.assignment.state, step.assignment.accepted_at = "accepted", step.at
@@ -233,9 +240,24 @@ def _decide(step: Step, kind: str, accepted: bool, comment: str) -> None:
             step.at,
             params={"reason": comment},
         )
-    key = "accepted" if kind == "report" else "acknowledged"
     step.record(f"{kind}_{report.decision}", before, comment)
-    step.complete({key: accepted, "comment": comment})
+    step.apply(result)
+
+
+def _next_period(step: Step, result: StepResult) -> tuple[int, datetime | None] | None:
+    """The period (index, due time) the process opened for this assignment, if it did.
+
+    The diagram decides whether another reporting period follows; the code only reads the
+    answer: a step of the same assignment ready again after its report was accepted.
+    """
+    ref = str(step.assignment.id)
+    again = [task for task in result.ready if task.ref == ref]
+    if not again:
+        return None
+    due_at = again[0].due_at
+    periods = [datetime.fromisoformat(due) for due in step.assignment.cycles]
+    cycle = periods.index(due_at) if due_at in periods else step.assignment.cycle + 1
+    return cycle, due_at
 
 
 def accept_report(
