@@ -31,7 +31,7 @@ from engine.tables import ProcessInstance
 from web.scheduler import DeadlineScheduler
 from workflows import directives, timers
 from workflows.db import Database
-from workflows.directives import DirectiveInput, TaskInput
+from workflows.entry import DirectiveInput, TaskInput
 from workflows.setup import demo, schema
 from workflows.tables import Assignment, Directive, Event, Task, Unit, User
 

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from engine.tables import WorkItem
 from workflows import directives
 from workflows.db import Database
-from workflows.directives import DirectiveInput, TaskInput
+from workflows.entry import DirectiveInput, TaskInput
 from workflows.settings import Settings
 from workflows.setup import demo, schema
 from workflows.steps import unit_work as steps

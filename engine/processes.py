@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -19,11 +19,9 @@ from sqlalchemy.orm import Session
 
 from engine import migration, models, runtime, trail
 from engine.errors import (
-    InstanceNotFound,
     InstanceNotRunning,
     InvalidTaskData,
     MigrationRefused,
-    ProcessError,
     TaskNoLongerReady,
     TaskNotFound,
 )
@@ -292,28 +290,8 @@ class ProcessEngine:
         return self.store.unfinished_per_version(session)
 
     def ready_tasks_in_state(self, session: Session, instance_id: int) -> list[ReadyTask]:
-        """Return the READY user tasks the stored state holds (deserialized, not the projection).
-
-        For consistency checks: the cache is bypassed and nothing is written. `created_at` is
-        when the task became ready. A state that cannot be read raises ProcessError.
-        """
-        row = session.get(ProcessInstance, instance_id)
-        if row is None:
-            raise InstanceNotFound(f"no process instance {instance_id}")
-        try:
-            workflow = self.store.restore(row.state_json)
-        except Exception as exc:  # whatever is wrong with the stored JSON, say which instance
-            message = f"the state of instance {instance_id} cannot be read: {exc}"
-            raise ProcessError(message) from exc
-        return [
-            ReadyTask(
-                id=str(task.id),
-                instance_id=instance_id,
-                created_at=datetime.fromtimestamp(task.last_state_change, UTC),
-                **self.store.project(task),
-            )
-            for task in runtime.ready_user_tasks(workflow)
-        ]
+        """Return the READY user tasks the stored state holds (for consistency checks)."""
+        return self.store.ready_in_state(session, instance_id)
 
     def work_item(self, session: Session, task_id: str) -> ReadyTask | None:
         """Return a READY user task by id, or None when it is not (or no longer) ready."""

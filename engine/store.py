@@ -12,7 +12,7 @@ once, so reading a directive's page does not cost the next step a deserializatio
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import runtime
 from engine.cache import WorkflowCache
-from engine.errors import ConcurrentUpdate, InstanceNotFound, InstanceNotRunning
+from engine.errors import ConcurrentUpdate, InstanceNotFound, InstanceNotRunning, ProcessError
 from engine.tables import ProcessInstance, WorkItem, utcnow
 from engine.types import ProjectionRules, ReadyTask
 
@@ -191,6 +191,28 @@ class InstanceStore:
         ]
 
     # -- queries --------------------------------------------------------------------------
+
+    def ready_in_state(self, session: Session, instance_id: int) -> list[ReadyTask]:
+        """Return the READY user tasks the stored state holds (deserialized, not the projection).
+
+        For consistency checks: the cache is bypassed and nothing is written. `created_at` is
+        when the task became ready. A state that cannot be read raises ProcessError.
+        """
+        row = self.row(session, instance_id)
+        try:
+            workflow = self.restore(row.state_json)
+        except Exception as exc:  # whatever is wrong with the stored JSON, say which instance
+            message = f"the state of instance {instance_id} cannot be read: {exc}"
+            raise ProcessError(message) from exc
+        return [
+            ReadyTask(
+                id=str(task.id),
+                instance_id=instance_id,
+                created_at=datetime.fromtimestamp(task.last_state_change, UTC),
+                **self.project(task),
+            )
+            for task in runtime.ready_user_tasks(workflow)
+        ]
 
     def work_item(self, session: Session, task_id: str) -> ReadyTask | None:
         """Return a READY user task by id from the projection, or None."""

@@ -60,15 +60,13 @@ from workflows.diagrams.versions import (
 )
 from workflows.digest import create_digests
 from workflows.directives import (
-    REPORTING_KINDS,
-    DirectiveInput,
-    TaskInput,
     assign_directive,
     cancel_directive,
     create_directive,
     resume_directive,
     suspend_directive,
 )
+from workflows.entry import REPORTING_KINDS, DirectiveInput, TaskInput
 from workflows.errors import (
     BackupRefused,
     BrokenForm,

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,48 +14,24 @@ from engine import utcnow
 from workflows import deadlines, history, notifications
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
+from workflows.entry import (
+    DirectiveInput,
+    TaskInput,
+    check_directive,
+    check_tasks,
+    cleaned,
+    cleaned_tasks,
+)
 from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
-from workflows.messages import N_, Message
+from workflows.messages import N_
 from workflows.organisation import people
 from workflows.pipeline import complete_work_item, directive_of_work_item, engine_errors
 from workflows.rules.folding import fold
-from workflows.rules.text import clean, clean_number
-from workflows.tables import DIRECTIVE_KINDS, Assignment, Directive, Task, Unit
+from workflows.tables import Assignment, Directive, Task, Unit
 
 MODEL_KEY = "directive"
-REPORTING_KINDS = ("once", "monthly", "quarterly")
 ACTIVE_STATUSES = ("assigning", "in_progress")
 MAX_REASON_LENGTH = 2_000
-EARLIEST_ISSUE = date(1945, 9, 2)
-MAX_TERM = timedelta(days=3653)
-
-
-@dataclass(frozen=True)
-class TaskInput:
-    """One numbered task as the clerk enters it or the supervisor edits it."""
-
-    content: str
-    lead_units: tuple[str, ...]
-    coordinating_units: tuple[str, ...] = ()
-    due_on: date | None = None
-    reporting: str = "once"
-    due_at: datetime | None = None  # a precise deadline (e.g. 17:00), when the text gives one
-    reporting_until: date | None = None  # the last period a periodic report covers
-    report_cutoff_day: int = 14  # NĐ 09/2019: data up to the 14th ...
-    report_lag_days: int = 1  # ... reported at least one working day later
-
-
-@dataclass(frozen=True)
-class DirectiveInput:
-    """A directive as the clerk enters it."""
-
-    number: str
-    kind: str
-    issuer: str
-    issued_on: date
-    title: str
-    tasks: tuple[TaskInput, ...]
-    body: str = ""
 
 
 def create_directive(
@@ -67,7 +42,7 @@ def create_directive(
     uploads: Sequence[Upload] = (),
 ) -> int:
     """Enter a directive, its tasks and files; its process starts and waits to be assigned."""
-    at, data = now or utcnow(), _cleaned(data)
+    at, data = now or utcnow(), cleaned(data)
     written: list[Path] = []
 
     def run(session: Session) -> int:
@@ -75,7 +50,7 @@ def create_directive(
         written.clear()
         actor = people.load_actor(session, actor_id)
         people.require_role(actor, "clerk", "supervisor")
-        _check_directive(session, data, at.astimezone(db.settings.tz).date())
+        check_directive(session, data, at.astimezone(db.settings.tz).date())
         directive = Directive(
             number=data.number,
             issued_year=data.issued_on.year,
@@ -131,8 +106,8 @@ def assign_directive(
         actor = people.load_actor(session, actor_id)
         item, directive = directive_of_work_item(session, db, actor, work_item_id, "assign")
         if tasks is not None:
-            edited = _cleaned_tasks(tasks)
-            _check_tasks(session, edited, directive.issued_on, at.astimezone(db.settings.tz).date())
+            edited = cleaned_tasks(tasks)
+            check_tasks(session, edited, directive.issued_on, at.astimezone(db.settings.tz).date())
             _replace_tasks(session, directive, edited)
         payload = _assign_all(session, db, directive, at)
         directive.status = "in_progress"
@@ -266,111 +241,6 @@ def _hold_or_release(
 
 def _resumed_status(directive: Directive) -> str:
     return "in_progress" if directive.assigned_at is not None else "assigning"
-
-
-def _cleaned(data: DirectiveInput) -> DirectiveInput:
-    """Return the directive as it is compared and stored: one form for every look-alike."""
-    return replace(
-        data,
-        number=clean_number(data.number),
-        issuer=clean(data.issuer),
-        title=clean(data.title),
-        body=clean(data.body),
-        tasks=_cleaned_tasks(data.tasks),
-    )
-
-
-def _cleaned_tasks(tasks: Sequence[TaskInput]) -> tuple[TaskInput, ...]:
-    return tuple(replace(task, content=clean(task.content)) for task in tasks)
-
-
-def _check_directive(session: Session, data: DirectiveInput, local_today: date) -> None:
-    problems: dict[str, Message] = {}
-    if not data.number:
-        problems["number"] = N_("required")
-    if data.kind not in DIRECTIVE_KINDS:
-        problems["kind"] = N_("unknown document type")
-    if not data.issuer:
-        problems["issuer"] = N_("required")
-    if not data.title:
-        problems["title"] = N_("required")
-    if not EARLIEST_ISSUE <= data.issued_on <= date.today() + MAX_TERM:
-        problems["issued_on"] = N_("the issue date is not plausible")
-    duplicate = session.scalar(
-        select(Directive.id).where(
-            Directive.number == data.number,
-            Directive.issued_year == data.issued_on.year,
-            Directive.issuer == data.issuer,
-        )
-    )
-    if duplicate is not None:
-        problems["number"] = N_(
-            "%(number)s of %(year)s is already entered",
-            number=data.number,
-            year=data.issued_on.year,
-        )
-    if problems:
-        raise InvalidInput(problems)
-    _check_tasks(session, data.tasks, data.issued_on, local_today)
-
-
-def _check_tasks(
-    session: Session, tasks: Sequence[TaskInput], issued_on: date, local_today: date
-) -> None:
-    if not tasks:
-        raise InvalidInput({"tasks": N_("a directive needs at least one task")})
-    known = set(session.scalars(select(Unit.code).where(Unit.active.is_(True))))
-    problems: dict[str, Message] = {}
-    for number, task in enumerate(tasks, start=1):
-        problem = _task_problem(task, known, issued_on, local_today)
-        if problem:
-            problems[f"tasks[{number}]"] = problem
-    if problems:
-        raise InvalidInput(problems)
-
-
-def _task_problem(
-    task: TaskInput, known: set[str], issued_on: date, local_today: date
-) -> Message | None:
-    if not task.content.strip():
-        return N_("the task text is required")
-    if not task.lead_units:
-        return N_("name at least one lead unit")
-    return _units_problem(task, known) or _deadline_problem(task, issued_on, local_today)
-
-
-def _units_problem(task: TaskInput, known: set[str]) -> Message | None:
-    units = list(task.lead_units) + list(task.coordinating_units)
-    unknown = sorted(set(units) - known)
-    if unknown:
-        return N_("unknown units: %(units)s", units=", ".join(unknown))
-    if len(set(units)) != len(units):
-        return N_("a unit appears twice (a unit is either lead or coordinating, once)")
-    return None
-
-
-def _deadline_problem(task: TaskInput, issued_on: date, local_today: date) -> Message | None:
-    if task.due_at is not None and (task.due_at.tzinfo is None or task.due_on is None):
-        return N_("a precise deadline needs its time zone and its date")
-    if task.due_at is not None and task.due_at <= utcnow():
-        return N_("the deadline is already past")
-    if task.due_at is None and task.due_on is not None and task.due_on < local_today:
-        return N_("the deadline is already past")
-    if task.due_on is not None and task.due_on < issued_on:
-        return N_("the due date is before the directive's issue date")
-    if task.due_on is not None and task.due_on > issued_on + MAX_TERM:
-        return N_("the due date is more than ten years after the issue date")
-    if task.reporting not in REPORTING_KINDS:
-        return N_("unknown reporting duty")
-    if task.reporting != "once" and (
-        task.reporting_until is None
-        or task.reporting_until <= local_today
-        or task.reporting_until > issued_on + MAX_TERM
-    ):
-        return N_("periodic reporting needs an end date in the coming ten years")
-    if not (1 <= task.report_cutoff_day <= 28 and 1 <= task.report_lag_days <= 30):
-        return N_("the data cut-off is a day from 1 to 28, reported 1 to 30 working days later")
-    return None
 
 
 def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInput]) -> None:

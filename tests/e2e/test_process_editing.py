@@ -22,7 +22,7 @@ from tests.workflows.conftest import small_directive
 from workflows import directives
 from workflows.db import Database
 from workflows.diagrams import migration as diagrams
-from workflows.directives import TaskInput
+from workflows.entry import TaskInput
 from workflows.read import detail as queries
 from workflows.steps import unit_work as steps
 

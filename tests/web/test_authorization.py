@@ -21,7 +21,7 @@ from tests.web.helpers import csrf_token
 from workflows import directives, extensions
 from workflows.attachments import Upload
 from workflows.db import Database
-from workflows.directives import DirectiveInput, TaskInput
+from workflows.entry import DirectiveInput, TaskInput
 from workflows.read import detail as queries
 
 PDF = b"%PDF-1.4\n%%EOF\n"

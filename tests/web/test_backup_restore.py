@@ -38,7 +38,7 @@ from workflows import directives
 from workflows.access import tokens
 from workflows.attachments import Upload
 from workflows.db import Database
-from workflows.directives import DirectiveInput, TaskInput
+from workflows.entry import DirectiveInput, TaskInput
 from workflows.errors import DomainError
 from workflows.settings import Settings
 from workflows.setup import schema

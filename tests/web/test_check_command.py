@@ -24,7 +24,7 @@ from web.cli import main
 from workflows import directives
 from workflows.attachments import Upload
 from workflows.db import Database
-from workflows.directives import DirectiveInput, TaskInput
+from workflows.entry import DirectiveInput, TaskInput
 from workflows.settings import Settings
 from workflows.steps import unit_work as steps
 from workflows.tables import User

@@ -38,7 +38,7 @@ from web.scheduler import DeadlineScheduler
 from workflows import directives
 from workflows.access.tokens import create_token
 from workflows.db import MODEL_RULES, PROJECTION_RULES, Database
-from workflows.directives import TaskInput
+from workflows.entry import TaskInput
 from workflows.errors import ProcessFailed
 from workflows.tables import Directive, Event, Notification
 

@@ -17,7 +17,7 @@ from web.app import create_app
 from web.mail import compose
 from workflows import directives, notifications
 from workflows.db import Database
-from workflows.directives import DirectiveInput, TaskInput
+from workflows.entry import DirectiveInput, TaskInput
 from workflows.organisation import accounts
 from workflows.tables import Notification
 

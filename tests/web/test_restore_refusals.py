@@ -22,7 +22,7 @@ from tests.fixtures.upgrade.rows import fixture_of, load_rows
 from tests.web.test_backup_restore import Instance, sqlite_instance
 from workflows import directives
 from workflows.attachments import Upload
-from workflows.directives import DirectiveInput, TaskInput
+from workflows.entry import DirectiveInput, TaskInput
 from workflows.errors import BackupRefused
 from workflows.operations import dumps
 from workflows.setup import schema

@@ -24,7 +24,7 @@ from web.mail import smtp_sender
 from web.scheduler import LEASE, DeadlineScheduler
 from workflows import directives, notifications
 from workflows.db import Database
-from workflows.directives import TaskInput
+from workflows.entry import TaskInput
 from workflows.operations import leases
 from workflows.steps import unit_work as steps
 from workflows.tables import Event, Notification, User

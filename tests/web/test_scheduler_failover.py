@@ -24,7 +24,7 @@ from tests.workflows.conftest import small_directive
 from web.scheduler import LEASE
 from workflows import directives
 from workflows.db import Database
-from workflows.directives import TaskInput
+from workflows.entry import TaskInput
 from workflows.operations import leases
 from workflows.tables import Event, Notification, User
 

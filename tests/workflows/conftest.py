@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import item_of
 from workflows import directives
 from workflows.db import Database
-from workflows.directives import DirectiveInput, TaskInput
+from workflows.entry import DirectiveInput, TaskInput
 from workflows.setup import demo
 
 

@@ -11,7 +11,7 @@ from tests.helpers import item_of, items_for, snapshot
 from tests.workflows.conftest import small_directive
 from workflows import directives
 from workflows.db import Database
-from workflows.directives import TaskInput
+from workflows.entry import TaskInput
 from workflows.errors import (
     DirectiveNotActive,
     InvalidInput,

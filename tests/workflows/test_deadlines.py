@@ -12,7 +12,7 @@ from tests.helpers import item_of
 from tests.workflows.conftest import small_directive
 from workflows import directives, timers
 from workflows.db import Database
-from workflows.directives import TaskInput
+from workflows.entry import TaskInput
 from workflows.errors import RoleRequired
 from workflows.organisation import calendar_days
 from workflows.read import detail as queries

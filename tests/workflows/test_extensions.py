@@ -11,7 +11,7 @@ from tests.helpers import item_of, snapshot
 from tests.workflows.conftest import small_directive
 from workflows import directives, extensions
 from workflows.db import Database
-from workflows.directives import TaskInput
+from workflows.entry import TaskInput
 from workflows.errors import InvalidInput, NotAssignedToUnit, RoleRequired
 from workflows.read import detail as queries
 from workflows.read import notifications as notices

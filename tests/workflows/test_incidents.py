@@ -21,7 +21,7 @@ from tests.helpers import items_for
 from tests.workflows.conftest import small_directive
 from workflows import directives, incidents, list_incidents, retry_incident_now, timers
 from workflows.db import MODEL_RULES, PROJECTION_RULES, Database
-from workflows.directives import TaskInput
+from workflows.entry import TaskInput
 from workflows.errors import RoleRequired
 from workflows.tables import Directive, Event, Incident
 

@@ -14,7 +14,7 @@ from tests.helpers import item_of, items_for, snapshot
 from tests.workflows.conftest import small_directive
 from workflows import directives, timers
 from workflows.db import Database
-from workflows.directives import TaskInput
+from workflows.entry import TaskInput
 from workflows.errors import DirectiveNotActive, InvalidInput, RoleRequired
 from workflows.read import detail as queries
 from workflows.steps import unit_work as steps

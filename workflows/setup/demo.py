@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from engine import ModelNotFound
 from workflows.db import Database
-from workflows.directives import MODEL_KEY, DirectiveInput, TaskInput
+from workflows.directives import MODEL_KEY
+from workflows.entry import DirectiveInput, TaskInput
 from workflows.organisation import people
 from workflows.tables import Unit
 

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from workflows.attachments import Upload
 from workflows.db import Database
-from workflows.directives import TaskInput, assign_directive
+from workflows.directives import assign_directive
+from workflows.entry import TaskInput
 from workflows.errors import InvalidInput, WrongStep
 from workflows.messages import N_
 from workflows.read.work_item import step_for_actor
