@@ -169,6 +169,7 @@ class UnitForm(FlaskForm):
         ),
     )
     parent = SelectField(_l("Parent unit"), choices=[], validate_choice=False)
+    leader = SelectField(_l("Leader in charge"), choices=[], validate_choice=False)
     active = BooleanField(_l("Active"), default=True)
 
 

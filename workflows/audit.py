@@ -32,6 +32,7 @@ AUDIT_ACTIONS = (
     "unit_created",
     "unit_renamed",
     "unit_moved",
+    "unit_leader_changed",
     "unit_deactivated",
     "unit_reactivated",
     "form_saved",

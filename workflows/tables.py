@@ -30,6 +30,9 @@ class Unit(Base):
     head_title: Mapped[str] = mapped_column(String(100), default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    leader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", use_alter=True, name="fk_unit_leader_id_app_user")
+    )  # the leader in charge (lãnh đạo phụ trách) of the unit
 
 
 class User(Base):
@@ -49,7 +52,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    unit: Mapped[Unit] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[unit_id])
 
     @property
     def roles(self) -> frozenset[str]:

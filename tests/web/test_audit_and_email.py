@@ -189,3 +189,27 @@ def test_the_audit_page_is_paged_newest_first(
     newer, oldest = _entry_blocks(second)
     assert ("2027-01-02" in newer, "2027-01-01" in oldest) == (True, True)
     assert audit.audit_entries(db, users["admin"], page=2).total == 52
+
+
+def test_a_unit_gets_a_leader_in_charge_on_its_admin_page(client_for, db, users) -> None:
+    """The leader in charge (lãnh đạo phụ trách) is chosen among the leaders, and audited."""
+    from workflows import list_units
+    from workflows.tables import AuditEntry
+
+    admin = client_for("admin")
+    unit = next(u for u in list_units(db) if u.code == "KHTC")
+    page = admin.get(f"/admin/units/{unit.id}").get_data(as_text=True)
+    assert "Lãnh đạo phụ trách" in page
+    token = csrf_token(admin, f"/admin/units/{unit.id}")
+    form = {"csrf_token": token, "name": unit.name, "active": "y", "parent": unit.parent_code}
+    refused = admin.post(f"/admin/units/{unit.id}", data={**form, "leader": str(users["cv.khtc"])})
+    assert refused.status_code == 422
+    assert "hãy chọn một lãnh đạo đang hoạt động" in refused.get_data(as_text=True)
+    saved = admin.post(f"/admin/units/{unit.id}", data={**form, "leader": str(users["phogiamdoc"])})
+    assert saved.status_code == 302
+    chosen = next(u for u in list_units(db) if u.code == "KHTC")
+    assert chosen.leader_id == users["phogiamdoc"]
+    assert "Lãnh đạo phụ trách" in admin.get("/admin/units").get_data(as_text=True)
+    with db.reading() as session:
+        entry = session.query(AuditEntry).filter_by(action="unit_leader_changed").one()
+        assert entry.after == {"leader": "phogiamdoc"}

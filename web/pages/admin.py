@@ -91,6 +91,10 @@ def sign_out_user(user_id: int) -> Response:
     return redirect(url_for("admin.user", user_id=user_id))
 
 
+def _chosen_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 def _user_data(row: UserRow | None) -> object | None:
     if row is None:
         return None
@@ -160,8 +164,14 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
     form.parent.choices = [SelectChoice("", "—")] + [
         SelectChoice(r.code, f"{r.code} — {r.name}") for r in rows
     ]
+    form.leader.choices = [SelectChoice("", _("— none —"))] + [
+        SelectChoice(str(u.id), f"{u.full_name} ({u.title})" if u.title else u.full_name)
+        for u in list_users(context.db(), context.my_id())
+        if "supervisor" in u.roles and u.active
+    ]
     if existing is not None and request.method == "GET":
         form.parent.data = existing.parent_code or ""
+        form.leader.data = str(existing.leader_id or "")
     problems: dict[str, str] = {}
     if form.validate_on_submit():
         try:
@@ -182,6 +192,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
                     name=form.name.data or "",
                     active=bool(form.active.data),
                     parent_code=form.parent.data or None,
+                    leader_id=_chosen_id(form.leader.data),
                 )
         except InvalidInput as exc:
             problems = problems_of(exc)

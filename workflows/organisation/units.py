@@ -18,6 +18,13 @@ from workflows.organisation import people
 from workflows.tables import Unit, User
 
 
+class KeepLeader:
+    """Leave a unit's leader in charge as it is (the default of `update_unit`)."""
+
+
+KEEP = KeepLeader()
+
+
 @dataclass(frozen=True)
 class UnitRow:
     """A unit as the admin pages list it."""
@@ -29,6 +36,8 @@ class UnitRow:
     parent_code: str | None
     active: bool
     users: int
+    leader_id: int | None = None  # the leader in charge (lãnh đạo phụ trách)
+    leader_name: str = ""
 
 
 def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
@@ -38,6 +47,9 @@ def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
             people.load_actor(session, actor_id)
         units = session.scalars(select(Unit).order_by(Unit.parent_id.is_not(None), Unit.id)).all()
         codes = {unit.id: unit.code for unit in units}
+        names = {
+            user_id: name for user_id, name in session.execute(select(User.id, User.full_name))
+        }
         counts: dict[int, int] = {}
         for unit_id in session.scalars(select(User.unit_id).where(User.active.is_(True))):
             counts[unit_id] = counts.get(unit_id, 0) + 1
@@ -50,6 +62,8 @@ def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
                 codes.get(u.parent_id or 0),
                 u.active,
                 counts.get(u.id, 0),
+                u.leader_id,
+                names.get(u.leader_id or 0, ""),
             )
             for u in units
         ]
@@ -99,9 +113,11 @@ def update_unit(
     name: str,
     active: bool,
     parent_code: str | None = None,
+    leader_id: int | None | KeepLeader = KEEP,
     now: datetime | None = None,
 ) -> None:
-    """Rename, move (to `parent_code`, None keeps it) or (de)activate a unit (admin only).
+    """Rename, move (to `parent_code`, None keeps it), (de)activate a unit or give it a leader
+    in charge (None: none; KEEP leaves it), admin only.
 
     Past assignments keep the name they were given under.
     """
@@ -118,6 +134,8 @@ def update_unit(
         if parent_code:
             unit.parent_id = _new_parent(session, unit, parent_code).id
         unit.name, unit.active = name.strip(), active
+        if not isinstance(leader_id, KeepLeader):
+            unit.leader_id = _leader(session, leader_id)
         old, new = audit.changes(before, _unit_values(session, unit))
         if new:
             audit.record(
@@ -136,10 +154,28 @@ def update_unit(
 
 def _unit_values(session: Session, unit: Unit) -> dict[str, Any]:
     parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
-    return {"name": unit.name, "parent": parent.code if parent else None, "active": unit.active}
+    leader = session.get(User, unit.leader_id) if unit.leader_id is not None else None
+    return {
+        "name": unit.name,
+        "parent": parent.code if parent else None,
+        "active": unit.active,
+        "leader": leader.username if leader else None,
+    }
+
+
+def _leader(session: Session, user_id: int | None) -> int | None:
+    """The leader in charge to give a unit: an active leader (supervisor), or nobody."""
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active or "supervisor" not in user.roles:
+        raise InvalidInput({"leader": N_("choose an active leader (supervisor)")})
+    return user.id
 
 
 def _unit_action(after: dict[str, Any]) -> str:
+    if "leader" in after and len(after) == 1:
+        return "unit_leader_changed"
     if "active" in after:
         return "unit_reactivated" if after["active"] else "unit_deactivated"
     return "unit_moved" if "parent" in after else "unit_renamed"
