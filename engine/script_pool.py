@@ -285,6 +285,16 @@ def _limits_json(limits: ScriptLimits) -> bytes:
     return json.dumps(asdict(limits)).encode()
 
 
+def _forget_inherited_pool() -> None:
+    """In a forked child: the parent's workers and lock are the parent's; start afresh."""
+    global _SHARED_LOCK  # noqa: PLW0603 - a lock held by another thread at fork time
+    _SHARED_LOCK = threading.Lock()
+    _SHARED.pop("pool", None)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_pool)
+
+
 def shared_pool() -> WorkerPool:
     """Return this process's pool, creating it (and its clean-up at exit) on first use."""
     with _SHARED_LOCK:

@@ -280,24 +280,24 @@ def _deadline_scheduler(app: Flask) -> DeadlineScheduler:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--no-scheduler", is_flag=True, help="Do not run the deadline scheduler here.")
-def serve(host: str, port: int, no_scheduler: bool) -> None:
-    """Serve the web application (and, by default, its deadline scheduler) with waitress."""
-    from waitress import serve as waitress_serve
-
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Web processes (gunicorn on Linux; one waitress process otherwise).",
+)
+@click.option("--no-scheduler", is_flag=True, help="Do not start the deadline scheduler.")
+def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
+    """Serve the web application; the deadline scheduler runs beside it in its own process."""
     from web.app import create_app
+    from web.serving import scheduler_process
+    from web.serving import serve as serve_app
 
     _require_current_schema()
-    app = create_app()
-    scheduler = None if no_scheduler else _deadline_scheduler(app)
-    if scheduler is not None:
-        scheduler.start()
-    click.echo(f"Đôn đốc serving on http://{host}:{port}/")
-    try:
-        waitress_serve(app, host=host, port=port, threads=8)
-    finally:
-        if scheduler is not None:
-            scheduler.stop()
+    click.echo(f"Đôn đốc serving on http://{host}:{port}/ ({workers} process(es))")
+    with scheduler_process(not no_scheduler):
+        serve_app(create_app, host, port, workers)
 
 
 @main.command("scheduler")
@@ -361,3 +361,7 @@ def bench(args: tuple[str, ...]) -> None:
         raise click.ClickException(f"{script} not found: run from a source checkout")
     sys.argv = [str(script), *args]
     runpy.run_path(str(script), run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()
