@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 from sqlalchemy import event
@@ -25,30 +26,30 @@ class WorkflowCache:
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._entries: OrderedDict[int, tuple[int, Any]] = OrderedDict()
+        self._entries: OrderedDict[int, tuple[Hashable, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def checkout(self, instance_id: int, version_id: int) -> Any | None:
+    def checkout(self, instance_id: int, stamp: Hashable) -> Any | None:
         """Take the cached workflow if it is exactly the committed version, else None."""
         with self._lock:
             entry = self._entries.pop(instance_id, None)
-            if entry is not None and entry[0] == version_id:
+            if entry is not None and entry[0] == stamp:
                 self.hits += 1
                 return entry[1]
             self.misses += 1
             return None
 
-    def checkin(self, instance_id: int, version_id: int, wf: Any) -> None:
+    def checkin(self, instance_id: int, stamp: Hashable, wf: Any) -> None:
         """Return a workflow nobody changed to the cache now (a read gives it back)."""
         if self.size <= 0:
             return
         with self._lock:
-            self._put(instance_id, (version_id, wf))
+            self._put(instance_id, (stamp, wf))
 
     def checkin_on_commit(
-        self, session: Session, instance_id: int, version_id: int, wf: Any
+        self, session: Session, instance_id: int, stamp: Hashable, wf: Any
     ) -> None:
         """Return the workflow to the cache once the session commits; forget it on rollback."""
         if self.size <= 0:
@@ -57,7 +58,7 @@ class WorkflowCache:
             session.info[_LISTENING_KEY] = True
             event.listen(session, "after_commit", self._after_commit)
             event.listen(session, "after_rollback", self._after_rollback)
-        session.info.setdefault(_PENDING_KEY, {})[instance_id] = (version_id, wf)
+        session.info.setdefault(_PENDING_KEY, {})[instance_id] = (stamp, wf)
 
     def discard(self, instance_id: int) -> None:
         """Forget a cached workflow."""
@@ -75,7 +76,7 @@ class WorkflowCache:
             for instance_id, entry in pending.items():
                 self._put(instance_id, entry)
 
-    def _put(self, instance_id: int, entry: tuple[int, Any]) -> None:
+    def _put(self, instance_id: int, entry: tuple[Hashable, Any]) -> None:
         """Store an entry as the newest, evicting the oldest beyond the size (lock held)."""
         self._entries[instance_id] = entry
         self._entries.move_to_end(instance_id)

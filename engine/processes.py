@@ -13,8 +13,8 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from engine import migration, models, runtime, trail
@@ -25,10 +25,11 @@ from engine.errors import (
     TaskNoLongerReady,
     TaskNotFound,
 )
+from engine.focus import FocusedWorkflow
 from engine.sandbox import SandboxedScriptEngine, ScriptLimits
 from engine.specs import SpecCache
-from engine.store import InstanceStore
-from engine.tables import ProcessInstance
+from engine.store import InstanceStore, queries
+from engine.tables import ProcessInstance, utcnow
 from engine.types import (
     CompletedTask,
     EngineLimits,
@@ -67,7 +68,7 @@ class ProcessEngine:
         self._script_engine = SandboxedScriptEngine(
             script_limits, min_timer_seconds=self.limits.min_timer_seconds
         )
-        self.store = InstanceStore(self._script_engine, self.rules, cache_size)
+        self.store = InstanceStore(self._script_engine, self.rules, cache_size, self.specs)
 
     # -- process models -------------------------------------------------------------------
 
@@ -132,7 +133,7 @@ class ProcessEngine:
         began = time.monotonic()
         version = models.published_model(session, model_key)
         parsed = models.parsed_version(session, self.specs, version.id)
-        workflow = BpmnWorkflow(
+        workflow = FocusedWorkflow(
             parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
         )
         workflow.data.update(_checked_data(data))
@@ -146,10 +147,13 @@ class ProcessEngine:
         """Complete a READY user task with data, then advance the instance."""
         began = time.monotonic()
         checked = _checked_data(data)
-        row, workflow = self.store.load_running(session, instance_id)
+        part = self.store.part_of_work_item(session, task_id)
+        row, workflow = self.store.load_running(session, instance_id, part)
         task = _find_user_task(workflow, task_id)
         if not runtime.is_ready_user_task(task):
             raise TaskNoLongerReady(task_id, runtime.task_state_name(task))
+        if part is not None:  # only this task's part (and the top) can move
+            workflow.focus_on({part})
         completed = self._describe_completed(task)
         runtime.run_user_task(task, checked)
         fired = runtime.advance(workflow, instance_id, self.rules, self.limits, began)
@@ -159,6 +163,7 @@ class ProcessEngine:
         """Fire every timer of the instance whose due time has passed, and advance it."""
         began = time.monotonic()
         row, workflow = self.store.load_running(session, instance_id)
+        workflow.focus_on(queries.due_parts(session, instance_id, utcnow()))
         fired = runtime.advance(workflow, instance_id, self.rules, self.limits, began)
         return self._save(session, row, workflow, None, fired)
 
@@ -176,15 +181,17 @@ class ProcessEngine:
         key = self.rules.ref_path.rsplit(".", 1)[0]
         extra = _checked_data(changes)
         row, workflow = self.store.load_running(session, instance_id)
+        workflow.focus_on(self.store.parts_of_ref(session, instance_id, ref))
         targets = [
             task
-            for task in runtime.ready_user_tasks(workflow)
+            for task in workflow.focused_tasks(TaskState.READY, manual=True)
             if runtime.as_text(runtime.lookup(task.data, self.rules.ref_path)) == ref
         ]
         if not targets:
             raise TaskNotFound(f"nothing of {ref} is waiting in process instance {instance_id}")
         for task in targets:
             runtime.rearm(workflow, task, key, extra)
+        workflow.forget_part_keys()  # a reset may have replaced sub-processes
         fired = runtime.advance(workflow, instance_id, self.rules, self.limits)
         return self._save(session, row, workflow, None, fired, refresh=True)
 
@@ -226,10 +233,10 @@ class ProcessEngine:
             self.store.give_back(session, instance_id, workflow)
             if not reasons:  # move a throwaway copy: does the diagram run on the new version?
                 reasons = migration.trial(
-                    self.store.restore(row.state_json),
+                    self.store.restore_stored(session, instance_id),
                     parsed,
                     registry,
-                    self.store.reload,
+                    self.store.copy,
                     partial(
                         runtime.advance, instance_id=row.id, rules=self.rules, limits=self.limits
                     ),
@@ -253,9 +260,11 @@ class ProcessEngine:
             self.store.give_back(session, instance_id, workflow)
             raise MigrationRefused(reasons)
         advance = partial(runtime.advance, instance_id=row.id, rules=self.rules, limits=self.limits)
-        workflow, fired = migration.apply(workflow, parsed, registry, self.store.reload, advance)
+        moved, fired = migration.apply(workflow, parsed, registry, self.store.copy, advance)
+        moved.part_versions = workflow.part_versions  # the rows it is written over
+        moved.focus_on(None)
         row.model_version_id = target.id
-        return self._save(session, row, workflow, None, fired, refresh=True)
+        return self._save(session, row, moved, None, fired, refresh=True)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -267,27 +276,27 @@ class ProcessEngine:
         Instances in `skip` (say, ones whose last firing failed and wait to be retried) are left
         out, so they never hold the others back.
         """
-        return self.store.due_instances(session, now, limit, skip)
+        return queries.due_instances(session, now, limit, skip)
 
     def earliest_timer(self, session: Session, skip: Iterable[int] = ()) -> datetime | None:
         """Return the earliest `next_timer_at` of all running instances (an indexed lookup)."""
-        return self.store.earliest_timer(session, skip)
+        return queries.earliest_timer(session, skip)
 
     def ready_tasks(self, session: Session, instance_id: int) -> list[ReadyTask]:
         """Return the READY user tasks of an instance from the projection."""
-        return self.store.work_items(session, instance_id)
+        return queries.work_items(session, instance_id)
 
     def instance_statuses(self, session: Session) -> dict[int, str]:
         """Return the status of every instance by id."""
-        return self.store.statuses(session)
+        return queries.statuses(session)
 
     def oversized_instances(self, session: Session, max_bytes: int) -> list[tuple[int, int]]:
         """Return (instance id, bytes) of the instances whose stored state exceeds a size."""
-        return self.store.oversized(session, max_bytes)
+        return queries.oversized(session, max_bytes)
 
     def unfinished_per_version(self, session: Session) -> dict[int, int]:
         """Return how many running or suspended instances each model version has."""
-        return self.store.unfinished_per_version(session)
+        return queries.unfinished_per_version(session)
 
     def ready_tasks_in_state(self, session: Session, instance_id: int) -> list[ReadyTask]:
         """Return the READY user tasks the stored state holds (for consistency checks)."""
@@ -295,7 +304,7 @@ class ProcessEngine:
 
     def work_item(self, session: Session, task_id: str) -> ReadyTask | None:
         """Return a READY user task by id, or None when it is not (or no longer) ready."""
-        return self.store.work_item(session, task_id)
+        return queries.work_item(session, task_id)
 
     def waiting_timers(self, session: Session, instance_id: int) -> list[WaitingTimer]:
         """List the armed timers of an instance with their due times."""
@@ -322,15 +331,22 @@ class ProcessEngine:
         self.store.give_back(session, instance_id, workflow)
         return InstanceTrail(instance_id, row.model_version_id, row.status, steps, flows, cancelled)
 
+    def next_timer(self, session: Session, instance_id: int) -> datetime | None:
+        """Return the earliest waiting timer of an instance (None when it is not running)."""
+        return queries.next_timer(session, instance_id)
+
     def instance_status(self, session: Session, instance_id: int) -> str:
         """Return running, suspended, completed or cancelled."""
         return self.store.row(session, instance_id).status
 
     # -- persistence ----------------------------------------------------------------------
 
-    def lock_instance(self, session: Session, instance_id: int) -> bool:
-        """Hold the instance's row until the transaction ends (False on SQLite: no row locks)."""
-        return self.store.lock(session, instance_id)
+    def lock_work_item(self, session: Session, instance_id: int, task_id: str) -> bool:
+        """Hold the part of an instance a work item lives in until the transaction ends.
+
+        Return False on SQLite (it has no row locks: writing transactions take turns).
+        """
+        return self.store.lock(session, instance_id, self.store.part_of_work_item(session, task_id))
 
     def _save(
         self,
@@ -349,7 +365,7 @@ class ProcessEngine:
             completed=completed,
             ready=tuple(ready),
             fired_timers=tuple(fired),
-            next_timer_at=row.next_timer_at,
+            next_timer_at=queries.next_timer(session, row.id),
         )
 
     def _describe_completed(self, task: Any) -> CompletedTask:

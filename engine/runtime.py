@@ -67,9 +67,12 @@ def unit_of(task: Any, rules: ProjectionRules) -> str | None:
     return as_text(lookup(task.data, rules.unit_paths.get(lane))) if lane else None
 
 
-def ready_user_tasks(workflow: Any) -> list[Any]:
-    """Return every READY user (manual) task, subprocesses included."""
-    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+def ready_user_tasks(workflow: Any, skip_subprocesses: bool = False) -> list[Any]:
+    """Return every READY user (manual) task, sub-processes included unless skipped."""
+    found = workflow.get_tasks(
+        state=TaskState.READY, manual=True, skip_subprocesses=skip_subprocesses
+    )
+    return list(found)
 
 
 def is_timer_event(task: Any) -> bool:
@@ -101,21 +104,31 @@ def timer_due_at(task: Any) -> datetime:
     return parse_instant(value) or NEVER
 
 
-def waiting_timers(workflow: Any, instance_id: int, rules: ProjectionRules) -> list[WaitingTimer]:
-    """List the armed timers of a workflow with their due times, earliest first."""
-    timers = [
-        WaitingTimer(
-            instance_id=instance_id,
-            event_name=str(task.task_spec.bpmn_id),
-            title=title_of(task.task_spec),
-            properties=properties_of(task.task_spec),
-            attached_to=attached_activity(task),
-            ref=as_text(lookup(task.data, rules.ref_path)),
-            due_at=timer_due_at(task),
-        )
+def waiting_timer_tasks(workflow: Any) -> list[Any]:
+    """The armed timer event tasks of a workflow, sub-processes included."""
+    return [
+        task
         for task in workflow.event_manager.tasks.values()
         if task.state == TaskState.WAITING and is_timer_event(task)
     ]
+
+
+def waiting_timer(task: Any, instance_id: int, rules: ProjectionRules) -> WaitingTimer:
+    """Describe one armed timer event task."""
+    return WaitingTimer(
+        instance_id=instance_id,
+        event_name=str(task.task_spec.bpmn_id),
+        title=title_of(task.task_spec),
+        properties=properties_of(task.task_spec),
+        attached_to=attached_activity(task),
+        ref=as_text(lookup(task.data, rules.ref_path)),
+        due_at=timer_due_at(task),
+    )
+
+
+def waiting_timers(workflow: Any, instance_id: int, rules: ProjectionRules) -> list[WaitingTimer]:
+    """List the armed timers of a workflow with their due times, earliest first."""
+    timers = [waiting_timer(task, instance_id, rules) for task in waiting_timer_tasks(workflow)]
     return sorted(timers, key=lambda timer: timer.due_at)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.errors import ModelInvalid
@@ -78,7 +79,22 @@ def parse_model(xml: bytes) -> ParsedModel:
         raise ModelInvalid(str(exc), [(element, str(exc))]) from exc
     except Exception as exc:  # any other parser failure also means the model is refused
         raise ModelInvalid(f"SpiffWorkflow cannot parse the model: {exc}") from exc
+    for process in (spec, *subprocess_specs.values()):
+        _wire_loops(process)
     return ParsedModel(sha256_of(xml), process_id, spec, subprocess_specs)
+
+
+def _wire_loops(process: Any) -> None:
+    """Connect each multi-instance to the completion of its children, as a restore would.
+
+    SpiffWorkflow makes this connection when a multi-instance first creates a child, and its
+    serializer when it restores a spec; a workflow rebuilt on parsed specs needs it at once.
+    """
+    for task_spec in process.task_specs.values():
+        if isinstance(task_spec, LoopTask):
+            child = process.task_specs.get(task_spec.task_spec)
+            if child is not None and not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
 
 
 class SpecCache:

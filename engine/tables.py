@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -79,13 +80,17 @@ class ProcessModelVersion(Base):
 
 
 class ProcessInstance(Base):
-    """One running (or finished) workflow: SpiffWorkflow's serialized state plus its projections."""
+    """One running (or finished) workflow: the top part of its state, and its status.
+
+    The state is cut in parts (see `engine.partition`): this row holds the top part, compressed;
+    each sub-process is a `ProcessPart`. `next_timer_at` is the earliest timer of the top part.
+    """
 
     __tablename__ = "process_instance"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_version_id: Mapped[int] = mapped_column(ForeignKey("process_model_version.id"))
-    state_json: Mapped[str] = mapped_column(Text, deferred=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     status: Mapped[str] = mapped_column(String(20), default="running", index=True)
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
     next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -93,6 +98,26 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __mapper_args__ = {"version_id_col": version_id}
+
+
+class ProcessPart(Base):
+    """One sub-process of an instance (one assignment's work): its state, compressed, on its own.
+
+    A step of one assignment writes only its part, under the part's own optimistic version.
+    """
+
+    __tablename__ = "process_part"
+    __table_args__ = (UniqueConstraint("instance_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instance.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(36))
+    state: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WorkItem(Base):
@@ -114,3 +139,4 @@ class WorkItem(Base):
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    part: Mapped[str] = mapped_column(String(36), default="", server_default="")

@@ -206,7 +206,12 @@ class CycleWatch:
         """Return (timer task, due time) for every firing since the last look."""
         found: list[tuple[Any, datetime]] = []
         tasks = {task.id: task for task, _ in self._known.values()}
-        for task in workflow.event_manager.tasks.values():
+        candidates = (
+            workflow.timer_tasks()  # a focused workflow: the timers of its moving parts only
+            if hasattr(workflow, "timer_tasks")
+            else workflow.event_manager.tasks.values()
+        )
+        for task in candidates:
             if is_cycle_timer(task):
                 tasks[task.id] = task
         for task_id, task in tasks.items():

@@ -77,9 +77,9 @@ def projection_disagreements(db: Database) -> dict[int, tuple[set[str], set[str]
 
     found: dict[int, tuple[set[str], set[str]]] = {}
     with db.reading() as session:
-        instances = session.execute(select(ProcessInstance.id, ProcessInstance.state_json)).all()
-        for instance_id, state_json in instances:
-            workflow = db.processes.store.restore(state_json)  # the saved state, not the cache
+        instances = session.scalars(select(ProcessInstance.id)).all()
+        for instance_id in instances:
+            workflow = db.processes.store.restore_stored(session, instance_id)  # not the cache
             ready = {str(task.id) for task in ready_user_tasks(workflow)}
             query = select(WorkItem.id).where(WorkItem.instance_id == instance_id)
             rows = set(session.scalars(query))

@@ -67,7 +67,7 @@ def directive_of_work_item(
 ) -> tuple[ReadyTask, Directive]:
     """Load a work item and its directive, checking the step, the directive and the actor."""
     item = ready_work_item(session, db, work_item_id)
-    if db.processes.lock_instance(session, item.instance_id):
+    if db.processes.lock_work_item(session, item.instance_id, item.id):
         session.expire_all()  # we may have waited for another writer: read what it committed
         item = ready_work_item(session, db, work_item_id)
     directive = session.scalar(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import ProcessEngine, StepResult
+from engine.store import stored_state
 from engine.tables import ProcessInstance, WorkItem
 
 FORM_DATA: dict[str, dict[str, Any]] = {
@@ -105,4 +106,5 @@ class Driver:
                 .where(WorkItem.instance_id == instance_id)
                 .order_by(WorkItem.id)
             ).all()
-            return row.model_version_id, row.version_id, row.state_json, tuple(items)
+            state = stored_state(session, instance_id)
+            return row.model_version_id, row.version_id, state, tuple(items)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import ModelInvalid, ModelRules, ProcessEngine, ProcessError, check_model
 from engine.sandbox import ScriptLimits
+from engine.store import stored_state
 from engine.tables import ProcessInstance, WorkItem
 from tests.engine.conftest import BPMN, RULES
 
@@ -119,7 +120,7 @@ def _instance_state(session: Session, instance_id: int) -> tuple[Any, ...]:
     row = session.get(ProcessInstance, instance_id)
     assert row is not None
     items = session.scalars(select(WorkItem.id).where(WorkItem.instance_id == instance_id))
-    return row.state_json, row.version_id, row.status, sorted(items)
+    return stored_state(session, instance_id), row.version_id, row.status, sorted(items)
 
 
 def _start(sessions: sessionmaker[Session], processes: ProcessEngine, key: str) -> tuple[int, str]:

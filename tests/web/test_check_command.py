@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import shutil
 import sqlite3
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -226,14 +228,13 @@ def _delete_an_attachment_file(where: Scenario) -> str:
 
 
 def _bloat_a_state(where: Scenario) -> str:
-    padding = " " * (6 * 1024 * 1024)  # still valid JSON, 6 MB over a 5 MB limit
+    """A valid state grown past the 5 MB limit (random text: compression cannot hide it)."""
     instance = _instance(where, "busy")
-    _sql(
-        where,
-        "UPDATE process_instance SET state_json = state_json || ? WHERE id = ?",
-        padding,
-        instance,
-    )
+    (blob,) = _sql(where, "SELECT state FROM process_instance WHERE id = ?", instance)[0]
+    top = json.loads(zlib.decompress(blob))
+    top["data"]["padding"] = secrets.token_hex(6 * 1024 * 1024)
+    bloated = zlib.compress(json.dumps(top).encode(), 6)
+    _sql(where, "UPDATE process_instance SET state = ? WHERE id = ?", bloated, instance)
     return "directive 12/TB-SKHCN"
 
 

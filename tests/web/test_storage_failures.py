@@ -3,6 +3,7 @@ and /healthz probes for real: database read and write, scheduler lease, schema r
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -139,12 +140,15 @@ def test_a_full_database_answers_with_the_plain_message(
     before = snapshot(db)
     # A database that may not grow by a single page: every write that needs one fails SQLITE_FULL.
     _on_connect(app, "PRAGMA max_page_count = 1")  # below the file's size: capped at its size
+    note = secrets.token_hex(9_000)  # a note longer than the free pages the file still has
 
-    response = client.post(path, data={"note": "bắt đầu", "csrf_token": token})
+    response = client.post(path, data={"note": note, "csrf_token": token})
     assert response.status_code == 503
     assert CANNOT_SAVE_VI in response.get_data(as_text=True)
     api = app.test_client().post(
-        f"/api/v1/work-items{path.removeprefix('/work')}/complete", headers=bearer
+        f"/api/v1/work-items{path.removeprefix('/work')}/complete",
+        headers=bearer,
+        json={"note": note},
     )
     assert api.status_code == 503
     assert api.get_json()["error"]["details"] == {"reason": "full"}

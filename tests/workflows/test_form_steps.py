@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 import engine
-from engine.tables import ProcessInstance
+from engine.store import stored_state
 from tests.helpers import item_of, items_for, snapshot
 from tests.workflows.conftest import small_directive
 from tests.workflows.form_diagrams import (
@@ -203,7 +203,7 @@ def _values_in_state(db: Database, directive_id: int) -> list[Any]:
         instance_id = session.scalar(
             select(Directive.process_instance_id).where(Directive.id == directive_id)
         )
-        state = json.loads(session.get(ProcessInstance, instance_id).state_json)
+        state = json.loads(stored_state(session, instance_id))
     found: list[Any] = []
 
     def walk(node: Any) -> None:
