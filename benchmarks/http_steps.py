@@ -360,14 +360,22 @@ def report(label: str, clients: list[Client], seconds: float, steps: int) -> flo
     for kind in ("assign", *UNIT_STEPS):
         values = times.get(kind, [])
         if values:
-            print(
-                f"    {kind:<8} {len(values):>5}  p50 {percentile(values, 0.5):7.2f} ms  p95 {percentile(values, 0.95):7.2f} ms"
-            )
+            p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+            print(f"    {kind:<8} {len(values):>5}  p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
     rate = steps / seconds
-    print(
-        f"    unit steps p50 {percentile(every, 0.5):7.2f} ms  p95 {percentile(every, 0.95):7.2f} ms  {rate:6.1f} steps/s"
-    )
+    p50, p95 = percentile(every, 0.5), percentile(every, 0.95)
+    print(f"    unit steps p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  {rate:6.1f} steps/s")
     return percentile(every, 0.5)
+
+
+def summarize(points: list[tuple[int, float]], sizes: list[int]) -> None:
+    """Print the fit p50 = a + b·N and the ratio of the largest N to the smallest."""
+    a, b = fit(points) if len(points) > 1 else (points[0][1], 0.0)
+    ratio = points[-1][1] / points[0][1]
+    print(
+        f"\nfit p50 = {a:.2f} ms + {b:.3f} ms × N; "
+        f"p50(N={sizes[-1]})/p50(N={sizes[0]}) = {ratio:.2f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -393,8 +401,9 @@ def main(argv: list[str] | None = None) -> None:
         try:
             for n in sizes:
                 k = 1 if args.quick else max(1, min(4, 200 // n))
+                floor = floor_p50(n, folder)
                 print(
-                    f"\nN = {n} assignments per directive, {k} directive(s), floor {floor_p50(n, folder):.2f} ms"
+                    f"\nN = {n} assignments per directive, {k} directive(s), floor {floor:.2f} ms"
                 )
                 for count in crowd:
                     serials = list(range(serial, serial + k))
@@ -405,19 +414,16 @@ def main(argv: list[str] | None = None) -> None:
                     p50 = report(f"{count} client(s)", clients, seconds, steps)
                     if count == 1:
                         points.append((n, p50))
-            a, b = fit(points) if len(points) > 1 else (points[0][1], 0.0)
-            print(
-                f"\nfit p50 = {a:.2f} ms + {b:.3f} ms × N; p50(N={sizes[-1]}) / p50(N={sizes[0]}) = {points[-1][1] / points[0][1]:.2f}"
-            )
+            summarize(points, sizes)
             time.sleep(2)
             late = lags(url)
             if late:
-                print(
-                    f"timer lag under load: {len(late)} timers, p50 {percentile(late, 0.5):.2f} s, p99 {percentile(late, 0.99):.2f} s, max {max(late):.2f} s"
-                )
+                p50, p99 = percentile(late, 0.5), percentile(late, 0.99)
+                print(f"timer lag under load: {len(late)} timers, p50 {p50:.2f} s, p99 {p99:.2f} s")
             size, assignments = database_size(url, server.folder)
+            each = size / max(assignments, 1) / 1024
             print(
-                f"database {size / 1e6:.1f} MB for {assignments} assignments: {size / max(assignments, 1) / 1024:.1f} KiB each"
+                f"database {size / 1e6:.1f} MB for {assignments} assignments: {each:.1f} KiB each"
             )
         finally:
             server.stop()
