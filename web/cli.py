@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 import sys
 from datetime import date
@@ -301,7 +302,8 @@ def serve(host: str, port: int, workers: int, no_scheduler: bool) -> None:
 
 
 @main.command("scheduler")
-def scheduler_command() -> None:
+@click.option("--parent", type=int, hidden=True)  # `dondoc serve` passes its process id
+def scheduler_command(parent: int | None) -> None:
     """Run the deadline scheduler alone (several may run: a lease keeps exactly one active)."""
     import signal
     import threading
@@ -316,7 +318,9 @@ def scheduler_command() -> None:
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     scheduler.start()
     click.echo(f"scheduler {scheduler.holder} started")
-    stopping.wait()
+    while not stopping.wait(1.0):
+        if parent is not None and os.getppid() != parent:  # the server died without stopping us
+            break
     scheduler.stop()
     click.echo("scheduler stopped")
 

@@ -12,6 +12,7 @@ about 65 ms and landed in the slowest steps.
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import subprocess
 import sys
@@ -37,16 +38,23 @@ def scheduler_process(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    child = subprocess.Popen([sys.executable, "-m", "web.cli", "scheduler"])
+    command = [sys.executable, "-m", "web.cli", "scheduler", "--parent", str(os.getpid())]
+    child = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGTERM, _exit_on_terminate)  # so `finally` runs
     try:
         yield
     finally:
+        signal.signal(signal.SIGTERM, previous)
         child.send_signal(signal.SIGTERM)
         try:
             child.wait(timeout=20)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+def _exit_on_terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def serve(app_factory: Callable[[], Flask], host: str, port: int, workers: int) -> None:
