@@ -108,6 +108,16 @@ def top_dict(registry: Any, workflow: Any, keys: Mapping[UUID, str]) -> dict[str
     }
 
 
+def whole_dict(registry: Any, workflow: Any) -> dict[str, Any]:
+    """An ended workflow in one piece: the top part holding every task and sub-process."""
+    return {
+        **top_dict(registry, workflow, {}),
+        "subprocesses": {
+            str(sub_id): registry.convert(sub) for sub_id, sub in workflow.subprocesses.items()
+        },
+    }
+
+
 def part_dict(registry: Any, workflow: Any, key: str, keys: Mapping[UUID, str]) -> dict[str, Any]:
     """One sub-process's part: the task carrying it, it, and the sub-processes nested in it."""
     carrier = UUID(key)
@@ -131,7 +141,7 @@ def join(
 ) -> dict[str, Any]:
     """The whole dictionary SpiffWorkflow's serializer restores, from the top and the parts."""
     tasks = dict(top["tasks"])
-    subprocesses: dict[str, Any] = {}
+    subprocesses: dict[str, Any] = dict(top.get("subprocesses", {}))  # a compacted whole has them
     for part in parts:
         if part["task"] is not None:
             tasks[part["task"]["id"]] = part["task"]

@@ -179,9 +179,12 @@ class InstanceStore:
         prints = partition.fingerprints(workflow, keys, workflow.moving_parts(keys))
         dirty = self._dirty(workflow, prints, status)
         before = set(getattr(workflow, "part_versions", {}))
-        top, parts = self._dicts(workflow, keys, dirty)
-        self._write_parts(session, row.id, workflow, parts, set(keys.values()))
         new_status = status or runtime.status_of(workflow)
+        if new_status in LIVE_STATUSES:
+            top, parts = self._dicts(workflow, keys, dirty)
+            self._write_parts(session, row.id, workflow, parts, set(keys.values()))
+        else:
+            top = self._compact(session, row.id, workflow)
         self._write_top(session, row, workflow, top, new_status, keys)
         synced = dirty | (before - set(keys.values()))  # parts written, and parts gone
         if new_status == "running":
@@ -223,6 +226,19 @@ class InstanceStore:
         finally:
             registry._encoder_mode = False
         return top, parts
+
+    def _compact(self, session: Session, instance_id: int, workflow: Any) -> dict[str, Any]:
+        """An ended instance is stored whole in its top row: its parts go (they never change
+        again, and one compressed piece takes a third less room than many)."""
+        registry = self.serializer.registry
+        registry._encoder_mode = True
+        try:
+            whole = partition.whole_dict(registry, workflow)
+        finally:
+            registry._encoder_mode = False
+        session.execute(delete(ProcessPart).where(ProcessPart.instance_id == instance_id))
+        workflow.part_versions = {}
+        return whole
 
     def _write_parts(
         self,

@@ -68,13 +68,20 @@ SPEC_KEYS = ("spec", "subprocess_specs", "serializer_version")
 
 
 def state_kept_in_parts(connection: sa.Connection, row: Any, state_json: str) -> None:
-    """0011 cut each state in parts: together they hold every task and value it held."""
+    """0011 cut each running state in parts: together they hold every task and value it held."""
     original = json.loads(state_json)
-    parts = connection.execute(
-        sa.text("SELECT state FROM process_part WHERE instance_id = :i"), {"i": row["id"]}
-    ).scalars()
+    parts = (
+        connection.execute(
+            sa.text("SELECT state FROM process_part WHERE instance_id = :i"), {"i": row["id"]}
+        )
+        .scalars()
+        .all()
+    )
     top = json.loads(zlib.decompress(row["state"]))
-    tasks, subprocesses = dict(top["tasks"]), {}
+    tasks, subprocesses = dict(top["tasks"]), dict(top.get("subprocesses", {}))
+    if row["status"] not in ("running", "suspended"):  # an ended instance stays whole
+        assert "subprocesses" in top
+        assert parts == []
     for blob in parts:
         part = json.loads(zlib.decompress(blob))
         if part["task"] is not None:

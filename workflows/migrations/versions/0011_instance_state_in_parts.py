@@ -25,8 +25,9 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    """Apply this revision: cut every instance's state into its top part and one part per
-    sub-process, compressed, without the specs (they are the model version's)."""
+    """Apply this revision: cut every running instance's state into its top part and one part
+    per sub-process, compressed, without the specs (they are the model version's); an ended
+    instance's state stays whole, compressed, with no parts (it never changes again)."""
     op.create_table('process_part',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
@@ -59,6 +60,7 @@ def upgrade() -> None:
 # -- the conversion, on plain dictionaries (frozen here: later code must not change it) --------
 
 SPEC_KEYS = ("spec", "subprocess_specs", "subprocesses", "serializer_version")
+LIVE = ("running", "suspended")
 
 
 def _cut_every_state() -> None:
@@ -68,6 +70,7 @@ def _cut_every_state() -> None:
         sa.column("id", sa.Integer),
         sa.column("state_json", sa.Text),
         sa.column("state", sa.LargeBinary),
+        sa.column("status", sa.String),
         sa.column("next_timer_at", engine.tables.UTCDateTime(timezone=True)),
     )
     parts = sa.table(
@@ -82,10 +85,19 @@ def _cut_every_state() -> None:
     items = sa.table("work_item", sa.column("id", sa.String), sa.column("part", sa.String))
     now = datetime.now(UTC)
     rows = connection.execute(
-        sa.select(instances.c.id, instances.c.state_json, instances.c.next_timer_at)
+        sa.select(
+            instances.c.id, instances.c.state_json, instances.c.status, instances.c.next_timer_at
+        )
     ).all()
-    for instance_id, state_json, next_timer_at in rows:
-        top, cut = _cut(json.loads(state_json or "{}"))
+    for instance_id, state_json, status, next_timer_at in rows:
+        whole = json.loads(state_json or "{}")
+        if status not in LIVE:
+            whole = {k: v for k, v in whole.items() if k not in SPEC_KEYS or k == "subprocesses"}
+            connection.execute(
+                instances.update().where(instances.c.id == instance_id).values(state=_pack(whole))
+            )
+            continue
+        top, cut = _cut(whole)
         connection.execute(
             instances.update().where(instances.c.id == instance_id).values(state=_pack(top))
         )
