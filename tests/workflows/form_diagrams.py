@@ -63,24 +63,24 @@ def with_legal_review(xml: str | None = None, form: str = "legal_review") -> str
             "legal_review",
             "Thẩm định pháp lý / Legal review",
             form,
-            "flow_report_accept",
+            "flow_report_sign_gw",
             "flow_legal_review_accept",
         )
         + '<bpmn:userTask id="accept" ',
     )
     xml = _replace_once(
         xml,
-        "<bpmn:incoming>flow_report_accept</bpmn:incoming>\n"
-        "        <bpmn:outgoing>flow_accept_accepted_gw</bpmn:outgoing>",
+        "<bpmn:incoming>flow_report_sign_gw</bpmn:incoming>\n"
+        "        <bpmn:outgoing>flow_sign_gw_accept</bpmn:outgoing>",
         "<bpmn:incoming>flow_legal_review_accept</bpmn:incoming>\n"
-        "        <bpmn:outgoing>flow_accept_accepted_gw</bpmn:outgoing>",
+        "        <bpmn:outgoing>flow_sign_gw_accept</bpmn:outgoing>",
     )
     return _replace_once(
         xml,
-        '<bpmn:sequenceFlow id="flow_report_accept" sourceRef="report" targetRef="accept" />',
-        '<bpmn:sequenceFlow id="flow_report_accept" sourceRef="report" targetRef="legal_review" />'
+        '<bpmn:sequenceFlow id="flow_report_sign_gw" sourceRef="report" targetRef="sign_gw" />',
+        '<bpmn:sequenceFlow id="flow_report_sign_gw" sourceRef="report" targetRef="legal_review" />'
         '\n      <bpmn:sequenceFlow id="flow_legal_review_accept" sourceRef="legal_review" '
-        'targetRef="accept" />',
+        'targetRef="sign_gw" />',
     )
 
 
