@@ -114,6 +114,14 @@ from workflows.organisation.calendar_days import (
     calendar_days,
     set_calendar_day,
 )
+from workflows.organisation.delegations import (
+    DelegationRow,
+    Deputy,
+    delegate,
+    delegations,
+    deputies,
+    end_delegation,
+)
 from workflows.organisation.people import UserInfo, authenticate, list_usernames_of
 from workflows.organisation.units import UnitRow, add_unit, list_units, update_unit
 from workflows.read.detail import DirectiveDetail, directive_detail, history_of
@@ -154,6 +162,8 @@ __all__ = [
     "CompletedStep",
     "ConcurrencyConflict",
     "Database",
+    "DelegationRow",
+    "Deputy",
     "DirectiveDetail",
     "DirectiveFilter",
     "DirectiveInput",
@@ -207,10 +217,14 @@ __all__ = [
     "create_directive",
     "create_token",
     "decide_extension",
+    "delegate",
+    "delegations",
     "delete_form",
+    "deputies",
     "deliver_mail",
     "directive_detail",
     "directive_trail",
+    "end_delegation",
     "end_session",
     "extension_requests",
     "fire_due_timers",
