@@ -39,9 +39,7 @@ ALLOWED = {
     ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
     ".webp": ("image/webp", (b"RIFF",)),
 }
-PREVIEWABLE = frozenset(
-    {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
-)
+PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
 _UNSAFE = re.compile(r"[^\w\s.()\-]", re.UNICODE)
 MAX_FILES = 10
 DISK_FAILURES = {

@@ -281,7 +281,9 @@ def _acknowledge_and_accept_all(fresh, users, clock) -> None:
             fresh(), users["phogiamdoc"], item.work_item_id, "Đồng ý", now=clock.tick()
         )
     for item in items_for(fresh(), users["giamdoc"], "accept"):  # the director: all the rest
-        steps.accept_report(fresh(), users["giamdoc"], item.work_item_id, "Đồng ý", now=clock.tick())
+        steps.accept_report(
+            fresh(), users["giamdoc"], item.work_item_id, "Đồng ý", now=clock.tick()
+        )
 
 
 def _draft_send_back_and_sign_off(fresh, users, clock) -> None:
@@ -306,7 +308,12 @@ def _draft_send_back_and_sign_off(fresh, users, clock) -> None:
     assert redo.returned_reason == "Bổ sung số liệu quý IV"
     kept = _files_of_assignment(fresh(), redo.assignment_id)
     steps.submit_report(
-        fresh(), officer, redo.work_item_id, "Dự thảo có số liệu quý IV", now=clock.tick(), keep=kept
+        fresh(),
+        officer,
+        redo.work_item_id,
+        "Dự thảo có số liệu quý IV",
+        now=clock.tick(),
+        keep=kept,
     )
     sign = item_of(fresh(), head, "sign_off", task_no=3)
     steps.sign_off(

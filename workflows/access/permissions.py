@@ -162,7 +162,9 @@ def _unit_clause(actor: User) -> ColumnElement[bool]:
     if "unit_head" in actor.roles:
         return mine
     free = Assignment.assignee_id.is_(None)
-    drafting = or_(Assignment.assignee_id == actor.id, free if actor.unit.any_officer_drafts else false())
+    drafting = or_(
+        Assignment.assignee_id == actor.id, free if actor.unit.any_officer_drafts else false()
+    )
     own_work = or_(free, Assignment.assignee_id == actor.id)
     by_form = or_(
         WorkItem.lane != "unit",

@@ -125,7 +125,10 @@ def _returned_reasons(session: Session, assignment_ids: list[int]) -> dict[int, 
     ).all()
     drafts = session.execute(
         select(
-            ReportDraft.assignment_id, ReportDraft.written_at, ReportDraft.state, ReportDraft.comment
+            ReportDraft.assignment_id,
+            ReportDraft.written_at,
+            ReportDraft.state,
+            ReportDraft.comment,
         ).where(ReportDraft.assignment_id.in_(assignment_ids))
     ).all()
     for assignment_id, at, outcome, comment in [*reports, *drafts]:

@@ -246,4 +246,3 @@ def _tell_heads(step: Step, kind: str, key: str, params: dict[str, str]) -> None
     notifications.notify_people(
         step.session, step.db, kind, step.assignment, heads, key, step.at, params
     )
-
