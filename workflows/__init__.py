@@ -23,7 +23,7 @@ from workflows.access.sessions import (
 )
 from workflows.access.signin import Attempt, SignInThrottled, sign_in
 from workflows.access.tokens import create_token, revoke_tokens, user_for_token
-from workflows.attachments import Upload, open_attachment
+from workflows.attachments import PREVIEWABLE, Upload, open_attachment
 from workflows.audit import (
     AUDIT_ACTIONS,
     AUDIT_CHANGED,
@@ -151,6 +151,7 @@ __all__ = [
     "DIRECTIVE_STATUSES",
     "FORM_KEY",
     "LANGUAGES",
+    "PREVIEWABLE",
     "REPORTING_KINDS",
     "Attempt",
     "AuditPage",

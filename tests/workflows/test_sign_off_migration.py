@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.helpers import item_of, items_for
+from tests.helpers import items_for
 from workflows import directives
 from workflows.db import Database
 from workflows.diagrams import migration as diagrams

@@ -109,13 +109,17 @@ def may_act(actor: User, step: StepFacts, delegators: Sequence[User] = ()) -> bo
     return True
 
 
+def _check_role_lane(actor: User, step: StepFacts) -> None:
+    role = step.lane or "admin"
+    if role not in actor.roles:
+        raise RoleRequired(role)
+    if _leader_only(actor, step.lane) and step.leader_id not in (None, actor.id):
+        raise NotAssignedToUnit(N_("this goes to the leader in charge of the unit"))
+
+
 def _check_own(actor: User, step: StepFacts) -> None:
     if step.lane not in UNIT_LANES:
-        role = step.lane or "admin"
-        if role not in actor.roles:
-            raise RoleRequired(role)
-        if _leader_only(actor, step.lane) and step.leader_id not in (None, actor.id):
-            raise NotAssignedToUnit(N_("this goes to the leader in charge of the unit"))
+        _check_role_lane(actor, step)
         return
     if actor.unit.code != step.unit:
         raise NotAssignedToUnit(N_("this step belongs to another unit"))

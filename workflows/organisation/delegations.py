@@ -88,7 +88,8 @@ def delegate(
             raise PermissionDenied(N_("only heads of units and leaders delegate their steps"))
         today = at.astimezone(db.settings.tz).date()
         deputy = _check(session, actor, deputy_id, starts_on, ends_on, today, reason)
-        assert starts_on is not None and ends_on is not None
+        assert starts_on is not None
+        assert ends_on is not None
         row = Delegation(
             delegator_id=actor.id,
             deputy_id=deputy.id,

@@ -2,8 +2,9 @@
 
 The step a work item is decides what its submission means: the assignment of the directive,
 execute, report, the head's sign-off of an officer's draft, accept or return, contribute,
-acknowledge or send back, or a generic step with a JSON Schema form. Who may act is checked first, by the one rule of
-`workflows.access.permissions`, then again inside the step's own transaction.
+acknowledge or send back, or a generic step with a JSON Schema form. Who may act is checked
+first, by the one rule of `workflows.access.permissions`, then again inside the step's own
+transaction.
 """
 
 from __future__ import annotations
