@@ -68,10 +68,21 @@ def waited(since: datetime | None, now: datetime | None = None) -> str:
     return str(ngettext("waiting %(num)d minute", "waiting %(num)d minutes", max(1, seconds // 60)))
 
 
+def lane_names(names: dict[str, object]) -> dict[str, str]:
+    """Lazy labels as plain text in the reader's language (for a page's JSON data)."""
+    return {key: str(value) for key, value in names.items()}
+
+
 def register(app: Flask) -> None:
     """Attach the filters and label tables to Jinja."""
     app.jinja_env.filters.update(
-        day=day, moment=moment, days_text=days_text, tr=translate, iso_day=iso_day, waited=waited
+        day=day,
+        moment=moment,
+        days_text=days_text,
+        tr=translate,
+        iso_day=iso_day,
+        waited=waited,
+        lane_names=lane_names,
     )
     app.jinja_env.globals.update(
         STEP_LABELS=i18n.STEP_LABELS,

@@ -163,7 +163,7 @@ def test_a_bad_token_is_401(client, header: str) -> None:
 def test_a_token_identifies_its_user(client, auth) -> None:
     director = client.get(f"{V1}/me", headers=auth("giamdoc")).json
     staff = client.get(f"{V1}/me", headers=auth("cv.khtc")).json
-    assert (director["username"], director["roles"]) == ("giamdoc", ["supervisor"])
+    assert (director["username"], director["roles"]) == ("giamdoc", ["director", "supervisor"])
     assert (staff["unit_code"], staff["roles"]) == ("KHTC", ["unit_staff"])
     assert director["csrf_token"] is None
 
