@@ -17,7 +17,8 @@ LANES_VI = {"Lãnh đạo Sở", "Trưởng đơn vị (ký duyệt)", "Đơn v�
 LANE_TEXTS = """() => [...document.querySelectorAll(
   '.djs-element[data-element-id^="lane_"] text')].map(e => e.textContent.trim())"""
 TEXTS = """() => [...document.querySelectorAll(
-  '.djs-palette [aria-label], .djs-context-pad .entry[title]')].map(e => e.title || e.getAttribute('aria-label')).concat(
+  '.djs-palette [aria-label], .djs-context-pad .entry[title]')]
+  .map(e => e.title || e.getAttribute('aria-label')).concat(
   [...document.querySelectorAll('#properties .bio-properties-panel-group-header-title, '
    + '#properties .bio-properties-panel-label, #properties option')]
   .map(e => e.textContent.trim()))"""

@@ -21,8 +21,8 @@ from tests.web.helpers import csrf_token
 from workflows import directives, extensions
 from workflows.attachments import Upload
 from workflows.db import Database
-from workflows.organisation import delegations
 from workflows.entry import DirectiveInput, TaskInput
+from workflows.organisation import delegations
 from workflows.read import detail as queries
 
 PDF = b"%PDF-1.4\n%%EOF\n"
