@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import LiveServer
 from tests.e2e.test_directive_flow import Person
@@ -22,10 +23,15 @@ from workflows.entry import DirectiveInput, TaskInput
 from workflows.settings import Settings
 
 PHONE = {"width": 390, "height": 844}
-PREVIEWS_DRAWN = (
-    "[...document.querySelectorAll('[data-pdf-url]')].length > 0 && "
-    "[...document.querySelectorAll('[data-pdf-url]')].every(e => e.dataset.ready === 'true')"
-)
+PENDING_PREVIEW = "[data-pdf-url]:not([data-ready='true'])"
+
+
+def _previews_drawn(page) -> None:
+    """Wait until pdf.js has drawn every PDF preview of the page (no eval: the CSP forbids it)."""
+    expect(page.locator("[data-pdf-url]").first).to_be_attached()
+    expect(page.locator(PENDING_PREVIEW)).to_have_count(0, timeout=30_000)
+
+
 LAPTOP = {"width": 1366, "height": 900}
 
 
@@ -115,7 +121,7 @@ class Phones:
         phone.page.goto(url if url.startswith("http") else f"{self.server.url}{url}")
         phone.page.wait_for_load_state("networkidle")
         if phone.page.locator("[data-pdf-url]").count():
-            phone.page.wait_for_function(PREVIEWS_DRAWN)
+            _previews_drawn(phone.page)
         width = phone.page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (url, width)  # nothing runs off the side of a phone
         phone.shot(name)
@@ -177,7 +183,7 @@ def test_officer_drafts_head_signs_off_deputy_acts_leader_decides(
     deputy = _person(browser, live_server, "pho.khtc", passwords["pho.khtc"])
     _open(deputy, "Tiếp nhận ý kiến phối hợp")
     assert "thay mặt Trưởng phòng (KHTC)" in deputy.page.locator("main").inner_text()
-    deputy.page.wait_for_function(PREVIEWS_DRAWN)
+    _previews_drawn(deputy.page)
     deputy.shot("acknowledge-on-behalf")
     phones.show("pho.khtc", deputy.page.url, "acknowledge-on-behalf")
     deputy.page.check("input[name='decision'][value='accept']")
@@ -196,7 +202,7 @@ def test_officer_drafts_head_signs_off_deputy_acts_leader_decides(
     _submit(officer)
 
     _open(head, "Ký duyệt báo cáo")
-    head.page.wait_for_function(PREVIEWS_DRAWN)
+    _previews_drawn(head.page)
     head.shot("sign-off")
     phones.show("truong.khtc", head.page.url, "sign-off")
     head.page.check("input[name='decision'][value='return']")
@@ -230,7 +236,7 @@ def test_officer_drafts_head_signs_off_deputy_acts_leader_decides(
     assert "bien-ban-ra-soat.pdf" in main
     assert "Văn phòng thống nhất số liệu" in main
     assert "y-kien-van-phong.pdf" in main
-    leader.page.wait_for_function(PREVIEWS_DRAWN)
+    _previews_drawn(leader.page)
     accept_url = leader.page.url
     leader.shot("accept")
     phones.show("phogiamdoc", accept_url, "accept")
