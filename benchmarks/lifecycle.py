@@ -212,7 +212,7 @@ def floor_directive(floor: Floor, timings: Timings, assignments: list[dict[str, 
         for task in executes:
             wf = step("execute", task, {"execution_note": ""})
         for task in floor.ready(wf, "report"):
-            wf = step("report", task, {"report_text": "ok"})
+            wf = step("report", task, {"report_text": "ok", "report_signed": True})
         for task in floor.ready(wf, "accept"):
             kind, verdict = ("accept", True) if returned else ("return", False)
             returned = True

@@ -18,6 +18,7 @@ from web.config import Config, load_config
 from web.extensions import babel, csrf, login_manager
 from web.pages import (
     admin,
+    delegations,
     directives,
     errors,
     extensions,
@@ -131,6 +132,7 @@ def _register(app: Flask) -> None:
         i18n.bp,
         notices.bp,
         extensions.bp,
+        delegations.bp,
         forms.bp,
         models.bp,
     ):

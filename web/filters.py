@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 from flask_babel import format_datetime, get_locale, gettext, ngettext
@@ -56,10 +56,33 @@ def days_text(days: int | None, timeliness: str) -> str:
     return str(ngettext("%(num)d day left", "%(num)d days left", days))
 
 
+def waited(since: datetime | None, now: datetime | None = None) -> str:
+    """How long a step has waited, in words (days, else hours, else minutes)."""
+    if since is None:
+        return "—"
+    seconds = max(0, int(((now or datetime.now(UTC)) - since).total_seconds()))
+    if seconds >= 86_400:
+        return str(ngettext("waiting %(num)d day", "waiting %(num)d days", seconds // 86_400))
+    if seconds >= 3_600:
+        return str(ngettext("waiting %(num)d hour", "waiting %(num)d hours", seconds // 3_600))
+    return str(ngettext("waiting %(num)d minute", "waiting %(num)d minutes", max(1, seconds // 60)))
+
+
+def lane_names(names: dict[str, object]) -> dict[str, str]:
+    """Lazy labels as plain text in the reader's language (for a page's JSON data)."""
+    return {key: str(value) for key, value in names.items()}
+
+
 def register(app: Flask) -> None:
     """Attach the filters and label tables to Jinja."""
     app.jinja_env.filters.update(
-        day=day, moment=moment, days_text=days_text, tr=translate, iso_day=iso_day
+        day=day,
+        moment=moment,
+        days_text=days_text,
+        tr=translate,
+        iso_day=iso_day,
+        waited=waited,
+        lane_names=lane_names,
     )
     app.jinja_env.globals.update(
         STEP_LABELS=i18n.STEP_LABELS,
@@ -73,4 +96,6 @@ def register(app: Flask) -> None:
         FIELD_LABELS=i18n.FIELD_LABELS,
         NOTICE_LABELS=i18n.NOTICE_LABELS,
         REPORTING_LABELS=i18n.REPORTING_LABELS,
+        ROLE_NAMES=i18n.ROLE_NAMES,
+        LANE_NAMES=i18n.LANE_NAMES,
     )

@@ -44,8 +44,24 @@ if TYPE_CHECKING:
         ) -> bool: ...
 
 else:
-    from flask_wtf import FlaskForm
-    from wtforms import Form
+    from flask_wtf import FlaskForm as _FlaskForm
+    from wtforms import Form as _Form
+
+    from web.wtforms_i18n import TRANSLATIONS
+
+    class FlaskForm(_FlaskForm):
+        """Flask-WTF's form, its built-in messages in the reader's language (our catalogues)."""
+
+        class Meta:
+            def get_translations(self, form):
+                return TRANSLATIONS
+
+    class Form(_Form):
+        """A WTForms sub-form, its built-in messages in the reader's language."""
+
+        class Meta:
+            def get_translations(self, form):
+                return TRANSLATIONS
 
 
 def options(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
@@ -63,9 +79,11 @@ KIND_CHOICES = [
 ]
 ROLE_CHOICES = [
     ("unit_staff", _l("Officer")),
+    ("deputy_head", _l("Deputy head of unit")),
     ("unit_head", _l("Head of unit")),
     ("clerk", _l("Records clerk")),
     ("supervisor", _l("Leader")),
+    ("director", _l("Director (acts on every unit)")),
     ("admin", _l("Administrator")),
 ]
 
@@ -93,6 +111,9 @@ class TaskForm(Form):
         default="once",
     )
     reporting_until = DateField(_l("Report until"), validators=[Optional()])
+    instruction = TextAreaField(
+        _l("Leader's instruction for this task"), validators=[Optional(), Length(max=5000)]
+    )
 
 
 class DirectiveForm(FlaskForm):
@@ -107,6 +128,9 @@ class DirectiveForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
+    instruction = TextAreaField(
+        _l("Leader's instruction to every unit"), validators=[Optional(), Length(max=5000)]
+    )
     tasks = FieldList(FormField(TaskForm), min_entries=1, max_entries=200)
 
 
@@ -116,6 +140,21 @@ class NoteForm(FlaskForm):
 
 class ReportForm(FlaskForm):
     text = TextAreaField(_l("Result"), validators=[DataRequired(), Length(max=20_000)])
+    attachments = MultipleFileField(_l("Evidence files"))
+    keep = SelectMultipleField(_l("Files of the previous round"), choices=[], validate_choice=False)
+    confirm = BooleanField(_l("Report before every coordinating unit has contributed"))
+
+
+class SignOffForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=options(
+            [("accept", _l("Sign off and send it on")), ("return", _l("Back to the officer"))]
+        ),
+        validators=[InputRequired()],
+    )
+    text = TextAreaField(_l("Text sent on"), validators=[Optional(), Length(max=20_000)])
+    comment = TextAreaField(_l("Comment / reason"), validators=[Optional(), Length(max=20_000)])
     attachments = MultipleFileField(_l("Evidence files"))
 
 
@@ -170,6 +209,7 @@ class UnitForm(FlaskForm):
     )
     parent = SelectField(_l("Parent unit"), choices=[], validate_choice=False)
     leader = SelectField(_l("Leader in charge"), choices=[], validate_choice=False)
+    any_officer_drafts = BooleanField(_l("Any officer may draft the unit's reports"))
     active = BooleanField(_l("Active"), default=True)
 
 
@@ -181,6 +221,13 @@ class LanguageForm(FlaskForm):
 class ExtensionRequestForm(FlaskForm):
     proposed_due_on = DateField(_l("Proposed deadline"), validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
+
+
+class DelegationForm(FlaskForm):
+    deputy = SelectField(_l("Deputy"), choices=[], validate_choice=False)
+    starts_on = DateField(_l("From"), validators=[InputRequired()])
+    ends_on = DateField(_l("Until"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
 
 class ExtensionDecisionForm(FlaskForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
+from web.i18n import ROLE_NAMES
 from workflows import InvalidInput, Message
 
 
@@ -13,7 +14,12 @@ def translate(message: Message | str | None) -> str:
         return ""
     if isinstance(message, str):
         return str(gettext(message))  # flask-babel is untyped
-    return str(gettext(message.text, **message.params))
+    params = dict(message.params)
+    if "roles" in params:  # role ids (RoleRequired) are said as people say them
+        params["roles"] = ", ".join(
+            str(ROLE_NAMES.get(role.strip(), role)) for role in str(params["roles"]).split(",")
+        )
+    return str(gettext(message.text, **params))
 
 
 def problems_of(exc: InvalidInput) -> dict[str, str]:

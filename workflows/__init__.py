@@ -23,7 +23,7 @@ from workflows.access.sessions import (
 )
 from workflows.access.signin import Attempt, SignInThrottled, sign_in
 from workflows.access.tokens import create_token, revoke_tokens, user_for_token
-from workflows.attachments import Upload, open_attachment
+from workflows.attachments import PREVIEWABLE, Upload, open_attachment
 from workflows.audit import (
     AUDIT_ACTIONS,
     AUDIT_CHANGED,
@@ -114,6 +114,14 @@ from workflows.organisation.calendar_days import (
     calendar_days,
     set_calendar_day,
 )
+from workflows.organisation.delegations import (
+    DelegationRow,
+    Deputy,
+    delegate,
+    delegations,
+    deputies,
+    end_delegation,
+)
 from workflows.organisation.people import UserInfo, authenticate, list_usernames_of
 from workflows.organisation.units import UnitRow, add_unit, list_units, update_unit
 from workflows.read.detail import DirectiveDetail, directive_detail, history_of
@@ -143,6 +151,7 @@ __all__ = [
     "DIRECTIVE_STATUSES",
     "FORM_KEY",
     "LANGUAGES",
+    "PREVIEWABLE",
     "REPORTING_KINDS",
     "Attempt",
     "AuditPage",
@@ -154,6 +163,8 @@ __all__ = [
     "CompletedStep",
     "ConcurrencyConflict",
     "Database",
+    "DelegationRow",
+    "Deputy",
     "DirectiveDetail",
     "DirectiveFilter",
     "DirectiveInput",
@@ -207,10 +218,14 @@ __all__ = [
     "create_directive",
     "create_token",
     "decide_extension",
+    "delegate",
+    "delegations",
     "delete_form",
+    "deputies",
     "deliver_mail",
     "directive_detail",
     "directive_trail",
+    "end_delegation",
     "end_session",
     "extension_requests",
     "fire_due_timers",

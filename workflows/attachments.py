@@ -39,6 +39,7 @@ ALLOWED = {
     ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
     ".webp": ("image/webp", (b"RIFF",)),
 }
+PREVIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
 _UNSAFE = re.compile(r"[^\w\s.()\-]", re.UNICODE)
 MAX_FILES = 10
 DISK_FAILURES = {
@@ -71,6 +72,12 @@ class AttachmentInfo:
     uploaded_by: str
     uploaded_at: datetime
     report_id: int | None
+    draft_id: int | None = None
+
+    @property
+    def previewable(self) -> bool:
+        """PDF and images can be shown in the page (served inline)."""
+        return self.content_type in PREVIEWABLE
 
 
 def clean_filename(name: str) -> str:
@@ -120,6 +127,7 @@ def store_uploads(
     report_id: int | None,
     actor: User,
     at: datetime,
+    draft_id: int | None = None,
 ) -> list[Path]:
     """Check and write uploads; return the written paths so a failed transaction can remove them."""
     if len(uploads) > MAX_FILES:
@@ -131,6 +139,7 @@ def store_uploads(
             Attachment(
                 directive_id=directive_id,
                 report_id=report_id,
+                draft_id=draft_id,
                 filename=name,
                 stored_name=path.name,
                 content_type=content_type,
@@ -178,10 +187,34 @@ def attachments_of(session: Session, directive_id: int) -> list[AttachmentInfo]:
     ).all()
     return [
         AttachmentInfo(
-            a.id, a.filename, a.size_bytes, a.content_type, name, a.uploaded_at, a.report_id
+            a.id,
+            a.filename,
+            a.size_bytes,
+            a.content_type,
+            name,
+            a.uploaded_at,
+            a.report_id,
+            a.draft_id,
         )
         for a, name in rows
     ]
+
+
+def reread(session: Session, db: Database, attachment_ids: Sequence[int]) -> list[Upload]:
+    """Read stored attachments back as uploads, to carry them on to a new round."""
+    found = []
+    for attachment_id in attachment_ids:
+        row = session.get(Attachment, attachment_id)
+        if row is None:
+            raise InvalidInput({"attachments": N_("no attachment %(id)s", id=attachment_id)})
+        try:
+            data = (db.settings.upload_dir / row.stored_name).read_bytes()
+        except OSError as exc:
+            raise InvalidInput(
+                {"attachments": N_("%(name)s: the file is missing", name=row.filename)}
+            ) from exc
+        found.append(Upload(row.filename, data))
+    return found
 
 
 def open_attachment(db: Database, user_id: int, attachment_id: int) -> tuple[Path, str, str]:

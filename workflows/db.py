@@ -22,15 +22,21 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 PROJECTION_RULES = ProjectionRules(
-    unit_paths={"unit": "assignment.unit", "lead_unit": "assignment.lead_unit"},
+    unit_paths={
+        "unit": "assignment.unit",
+        "unit_head": "assignment.unit",
+        "lead_unit": "assignment.lead_unit",
+    },
     ref_path="assignment.assignment_id",
     due_path="assignment.due_at",
 )
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_FAILED = N_("the system cannot load this right now; try again later")
 MODEL_RULES = ModelRules(
-    roles=frozenset({"supervisor", "unit", "lead_unit", "clerk", "admin"}),
-    forms=frozenset({"assign", "execute", "report", "accept", "contribute", "acknowledge"}),
+    roles=frozenset({"supervisor", "unit", "unit_head", "lead_unit", "clerk", "admin"}),
+    forms=frozenset(
+        {"assign", "execute", "report", "sign_off", "accept", "contribute", "acknowledge"}
+    ),
 )
 
 

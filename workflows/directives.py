@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from workflows import deadlines, history, notifications
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.entry import (
+    MAX_INSTRUCTION,
     DirectiveInput,
     TaskInput,
     check_directive,
@@ -27,7 +28,8 @@ from workflows.messages import N_
 from workflows.organisation import people
 from workflows.pipeline import complete_work_item, directive_of_work_item, engine_errors
 from workflows.rules.folding import fold
-from workflows.tables import Assignment, Directive, Task, Unit
+from workflows.rules.text import clean
+from workflows.tables import Assignment, Directive, Task, Unit, User
 
 MODEL_KEY = "directive"
 ACTIVE_STATUSES = ("assigning", "in_progress")
@@ -98,17 +100,29 @@ def assign_directive(
     work_item_id: str,
     tasks: Sequence[TaskInput] | None = None,
     now: datetime | None = None,
+    instruction: str = "",
 ) -> None:
-    """Confirm (or edit, then confirm) the tasks, units and due dates: the units get their work."""
+    """Confirm (or edit, then confirm) the tasks, units and due dates, with the leader's
+    instruction (ý kiến chỉ đạo) to every unit: the units get their work."""
     at = now or utcnow()
+    said = clean(instruction)
+    if len(said) > MAX_INSTRUCTION:
+        raise InvalidInput(
+            {"instruction": N_("at most %(count)s characters", count=MAX_INSTRUCTION)}
+        )
 
     def run(session: Session) -> None:
         actor = people.load_actor(session, actor_id)
-        item, directive = directive_of_work_item(session, db, actor, work_item_id, "assign")
+        item, directive, on_behalf = directive_of_work_item(
+            session, db, actor, work_item_id, "assign", at
+        )
+        directive.instruction = said
         if tasks is not None:
             edited = cleaned_tasks(tasks)
             check_tasks(session, edited, directive.issued_on, at.astimezone(db.settings.tz).date())
+            before = _deadlines(session, directive.id)
             _replace_tasks(session, directive, edited)
+            _record_deadline_changes(session, directive.id, before, edited, actor, on_behalf, at)
         payload = _assign_all(session, db, directive, at)
         directive.status = "in_progress"
         directive.assigned_at = at
@@ -125,6 +139,8 @@ def assign_directive(
                 "assignments": len(payload),
                 "edited": tasks is not None,
             },
+            detail=said,
+            on_behalf_of=on_behalf,
         )
         complete_work_item(session, db, directive, item, {"assignments": payload}, actor, at)
         for assignment in session.scalars(
@@ -256,6 +272,7 @@ def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInp
             reporting_until=data.reporting_until if data.reporting != "once" else None,
             report_cutoff_day=data.report_cutoff_day,
             report_lag_days=data.report_lag_days,
+            instruction=data.instruction,
         )
         session.add(task)
         session.flush()
@@ -285,6 +302,38 @@ def _replace_tasks(session: Session, directive: Directive, tasks: Sequence[TaskI
     session.execute(delete(Task).where(Task.directive_id == directive.id))
     session.flush()
     _write_tasks(session, directive, tasks)
+
+
+def _deadlines(session: Session, directive_id: int) -> dict[int, date | None]:
+    rows = session.execute(
+        select(Task.number, Task.due_on).where(Task.directive_id == directive_id)
+    ).all()
+    return {number: due_on for number, due_on in rows}
+
+
+def _record_deadline_changes(
+    session: Session,
+    directive_id: int,
+    before: dict[int, date | None],
+    tasks: Sequence[TaskInput],
+    actor: User,
+    on_behalf: User | None,
+    at: datetime,
+) -> None:
+    """The history keeps every deadline the leader changed at assignment (old → new)."""
+    for number, task in enumerate(tasks, start=1):
+        if number in before and before[number] != task.due_on:
+            old = before[number]
+            history.record(
+                session,
+                "deadline_changed",
+                at=at,
+                actor=actor,
+                directive_id=directive_id,
+                before={"task": number, "due_on": old.isoformat() if old else None},
+                after={"task": number, "due_on": task.due_on.isoformat() if task.due_on else None},
+                on_behalf_of=on_behalf,
+            )
 
 
 def _assign_all(

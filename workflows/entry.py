@@ -26,6 +26,7 @@ EARLIEST_ISSUE = date(1945, 9, 2)
 
 
 MAX_TERM = timedelta(days=3653)
+MAX_INSTRUCTION = 5000
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class TaskInput:
     reporting_until: date | None = None  # the last period a periodic report covers
     report_cutoff_day: int = 14  # NĐ 09/2019: data up to the 14th ...
     report_lag_days: int = 1  # ... reported at least one working day later
+    instruction: str = ""  # the leader's instruction (ý kiến chỉ đạo) for this task, at assignment
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,10 @@ def cleaned(data: DirectiveInput) -> DirectiveInput:
 
 def cleaned_tasks(tasks: Sequence[TaskInput]) -> tuple[TaskInput, ...]:
     """Return the tasks with their texts in one form."""
-    return tuple(replace(task, content=clean(task.content)) for task in tasks)
+    return tuple(
+        replace(task, content=clean(task.content), instruction=clean(task.instruction))
+        for task in tasks
+    )
 
 
 def check_directive(session: Session, data: DirectiveInput, local_today: date) -> None:
@@ -126,6 +131,8 @@ def _task_problem(
         return N_("the task text is required")
     if not task.lead_units:
         return N_("name at least one lead unit")
+    if len(task.instruction) > MAX_INSTRUCTION:
+        return N_("the instruction has at most %(count)s characters", count=MAX_INSTRUCTION)
     return _units_problem(task, known) or _deadline_problem(task, issued_on, local_today)
 
 

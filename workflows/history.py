@@ -23,8 +23,9 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     detail: str = "",
+    on_behalf_of: User | None = None,
 ) -> None:
-    """Append one event to the history."""
+    """Append one event to the history (by `actor`, standing in for `on_behalf_of` if given)."""
     session.add(
         Event(
             at=at,
@@ -36,6 +37,7 @@ def record(
             before=before,
             after=after,
             detail=detail,
+            on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
         )
     )
 

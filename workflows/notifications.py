@@ -15,7 +15,7 @@ from engine import utcnow
 from workflows.db import Database
 from workflows.tables import Assignment, Directive, Notification, Task, User
 
-KINDS = ("assigned", "reminder", "overdue", "returned")
+KINDS = ("assigned", "reminder", "overdue", "returned", "draft_submitted", "draft_returned")
 MAX_MAIL_ATTEMPTS = 8
 EXCERPT_LENGTH = 60
 
@@ -63,6 +63,20 @@ def notify_assignment(
     heads: bool = True,
 ) -> None:
     """Tell the unit's heads (and the leaders, for escalations) once per event."""
+    people = _recipients(session, assignment, supervisors, heads)
+    _insert_for(session, db, kind, assignment, people, event_key, at, params)
+
+
+def _insert_for(
+    session: Session,
+    db: Database,
+    kind: str,
+    assignment: Assignment,
+    people: list[User],
+    event_key: str,
+    at: datetime,
+    params: dict[str, Any] | None,
+) -> None:
     directive = session.get(Directive, assignment.directive_id)
     task = session.get(Task, assignment.task_id)
     base = {
@@ -88,9 +102,33 @@ def notify_assignment(
             "mail_attempts": 0,
             "mail_error": "",
         }
-        for person in _recipients(session, assignment, supervisors, heads)
+        for person in people
     ]
     insert_notices(session, rows)
+
+
+def heads_of(session: Session, unit_id: int) -> list[int]:
+    """The active heads of a unit."""
+    found = session.scalars(
+        select(User).where(User.unit_id == unit_id, User.active.is_(True))
+    ).all()
+    return [person.id for person in found if "unit_head" in person.roles]
+
+
+def notify_people(
+    session: Session,
+    db: Database,
+    kind: str,
+    assignment: Assignment,
+    user_ids: Iterable[int],
+    event_key: str,
+    at: datetime,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """Tell some people of an assignment's unit once per event (a draft to sign off, a redo)."""
+    found = [session.get(User, user_id) for user_id in dict.fromkeys(user_ids)]
+    people = [person for person in found if person is not None and person.active]
+    _insert_for(session, db, kind, assignment, people, event_key, at, params)
 
 
 def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:

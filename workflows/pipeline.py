@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 import engine
 from engine import FiredTimer, ReadyTask, StepResult
 from workflows import history, notifications
-from workflows.access.permissions import StepFacts, check_may_act
+from workflows.access.permissions import StepFacts, check_may_act, delegators_of
 from workflows.db import Database
 from workflows.errors import (
     DirectiveNotActive,
@@ -24,7 +24,7 @@ from workflows.errors import (
     WrongStep,
 )
 from workflows.messages import N_
-from workflows.tables import Assignment, Directive, Event, User
+from workflows.tables import Assignment, Directive, Event, Unit, User
 
 
 @contextmanager
@@ -47,8 +47,19 @@ def engine_errors(work_item_id: str | None = None) -> Iterator[None]:
 def step_facts(session: Session, item: ReadyTask) -> StepFacts:
     """What the rule of who may act looks at for this work item."""
     assignment = _assignment_or_none(session, item)
-    handed_to = assignment.assignee_id if assignment is not None else None
-    return StepFacts(item.lane, item.unit, item.form, handed_to)
+    if assignment is None:
+        return StepFacts(item.lane, item.unit, item.form)
+    unit = session.get(Unit, assignment.unit_id)
+    leader = unit.leader_id if unit is not None else None
+    return StepFacts(item.lane, item.unit, item.form, assignment.assignee_id, leader)
+
+
+def acting_for(
+    session: Session, db: Database, actor: User, item: ReadyTask, at: datetime
+) -> User | None:
+    """Check the actor may do the step; return whom they stand in for (None: themselves)."""
+    today = at.astimezone(db.settings.tz).date()
+    return check_may_act(actor, step_facts(session, item), delegators_of(session, actor, today))
 
 
 def ready_work_item(session: Session, db: Database, work_item_id: str) -> ReadyTask:
@@ -63,9 +74,10 @@ def ready_work_item(session: Session, db: Database, work_item_id: str) -> ReadyT
 
 
 def directive_of_work_item(
-    session: Session, db: Database, actor: User, work_item_id: str, form: str
-) -> tuple[ReadyTask, Directive]:
-    """Load a work item and its directive, checking the step, the directive and the actor."""
+    session: Session, db: Database, actor: User, work_item_id: str, form: str, at: datetime
+) -> tuple[ReadyTask, Directive, User | None]:
+    """Load a work item and its directive, checking the step, the directive and the actor;
+    return them with whom the actor stands in for (None: in their own right)."""
     item = ready_work_item(session, db, work_item_id)
     if db.processes.lock_work_item(session, item.instance_id, item.id):
         session.expire_all()  # we may have waited for another writer: read what it committed
@@ -75,7 +87,7 @@ def directive_of_work_item(
     )
     if directive is None:
         raise NotFound(N_("no directive runs this process"))
-    check_may_act(actor, step_facts(session, item))
+    on_behalf = acting_for(session, db, actor, item, at)
     if directive.status == "suspended":
         raise DirectiveNotActive(
             N_("the directive is suspended: no step can be done until it resumes")
@@ -86,7 +98,7 @@ def directive_of_work_item(
         raise WrongStep(
             N_("this is the %(actual)s step, not %(wanted)s", actual=item.form, wanted=form)
         )
-    return item, directive
+    return item, directive, on_behalf
 
 
 def assignment_of(session: Session, item: ReadyTask) -> Assignment:

@@ -10,10 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine import Base, utcnow
 
-ROLES = ("unit_staff", "unit_head", "clerk", "supervisor", "admin")
+ROLES = ("unit_staff", "deputy_head", "unit_head", "clerk", "supervisor", "director", "admin")
 DIRECTIVE_KINDS = ("chi_thi", "ke_hoach", "cong_van", "thong_bao_ket_luan", "quyet_dinh", "khac")
 DIRECTIVE_STATUSES = ("assigning", "in_progress", "suspended", "completed", "cancelled")
-ASSIGNMENT_STATES = ("draft", "assigned", "in_progress", "reported", "returned", "accepted")
+ASSIGNMENT_STATES = (
+    "draft",
+    "assigned",
+    "in_progress",
+    "drafted",  # an officer's draft waits for the head's sign-off (ký duyệt)
+    "reported",
+    "returned",
+    "accepted",
+)
 ASSIGNMENT_ROLES = ("lead", "coordinating")
 
 
@@ -33,6 +41,9 @@ class Unit(Base):
     leader_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", use_alter=True, name="fk_unit_leader_id_app_user")
     )  # the leader in charge (lãnh đạo phụ trách) of the unit
+    any_officer_drafts: Mapped[bool] = mapped_column(
+        default=False, server_default=text("false")
+    )  # every officer may draft the unit's reports, not only the one the work was handed to
 
 
 class User(Base):
@@ -85,6 +96,7 @@ class Directive(Base):
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    instruction: Mapped[str] = mapped_column(Text, default="", server_default="")  # ý kiến chỉ đạo
 
 
 class Task(Base):
@@ -103,6 +115,7 @@ class Task(Base):
     reporting_until: Mapped[date | None] = mapped_column(Date)
     report_cutoff_day: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     report_lag_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    instruction: Mapped[str] = mapped_column(Text, default="", server_default="")  # ý kiến chỉ đạo
 
 
 class Assignment(Base):
@@ -152,6 +165,45 @@ class Report(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str] = mapped_column(Text, default="")
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class ReportDraft(Base):
+    """An officer's draft of a report or contribution, waiting for the head's sign-off.
+
+    The head sends it on (it becomes a Report, its files with it) or sends it back with a reason.
+    """
+
+    __tablename__ = "report_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(Integer)
+    cycle: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    written_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="submitted")  # signed, sent_back
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[datetime | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
+
+
+class Delegation(Base):
+    """A head or a leader lets a named deputy act in their name for a range of days (ủy quyền)."""
+
+    __tablename__ = "delegation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class Event(Base):
@@ -169,6 +221,7 @@ class Event(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     detail: Mapped[str] = mapped_column(Text, default="")
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
 class Attachment(Base):
@@ -179,6 +232,7 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     directive_id: Mapped[int] = mapped_column(ForeignKey("directive.id"), index=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("report_draft.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(100))

@@ -34,17 +34,17 @@ def _element(page: Page, element_id: str):
 
 
 def _add_user_task_between_report_and_accept(page: Page, name: str, form: str) -> None:
-    """Drag a task from the palette onto the report → accept flow (bpmn-js splits the flow),
-    make it a user task from the context pad and name it and its form in the panel."""
-    report = _element(page, "report").bounding_box()
+    """Drag a task from the palette onto the flow from a head's report to accept (bpmn-js
+    splits the flow), make it a user task from the context pad and name it and its form."""
+    gateway = _element(page, "sign_gw").bounding_box()
     accept = _element(page, "accept").bounding_box()
-    assert report is not None
+    lane = _element(page, "lane_unit_head").bounding_box()
+    assert gateway is not None
     assert accept is not None
-    report_mid = report["y"] + report["height"] / 2
-    accept_mid = accept["y"] + accept["height"] / 2
-    # On the flow's vertical segment, in the supervisor lane, clear of the flow that crosses it.
-    x = (report["x"] + report["width"] + accept["x"]) / 2
-    y = accept_mid + (report_mid - accept_mid) * 0.25
+    assert lane is not None
+    # On the flow's vertical segment, in the supervisor lane, between accept and the heads' lane.
+    x = gateway["x"] + gateway["width"] / 2
+    y = (accept["y"] + accept["height"] + lane["y"]) / 2
     entry = page.locator('.djs-palette .entry[data-action="create.task"]').bounding_box()
     assert entry is not None
     page.mouse.move(entry["x"] + entry["width"] / 2, entry["y"] + entry["height"] / 2)

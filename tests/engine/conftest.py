@@ -13,7 +13,11 @@ from engine import Base, ProcessEngine, ProjectionRules
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "directive.bpmn"
 RULES = ProjectionRules(
-    unit_paths={"unit": "assignment.unit", "lead_unit": "assignment.lead_unit"},
+    unit_paths={
+        "unit": "assignment.unit",
+        "unit_head": "assignment.unit",
+        "lead_unit": "assignment.lead_unit",
+    },
     ref_path="assignment.assignment_id",
     due_path="assignment.due_at",
 )

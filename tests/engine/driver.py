@@ -14,11 +14,13 @@ from engine.tables import ProcessInstance, WorkItem
 
 FORM_DATA: dict[str, dict[str, Any]] = {
     "execute": {"execution_note": "đang làm"},
-    "report": {"report_text": "đã xong"},
+    "report": {"report_text": "đã xong", "report_signed": True},  # by the head: no sign-off
     "legal_review": {"accepted": True},
+    "report_v2": {"report_text": "đã xong", "report_signed": True},
     "accept": {"accepted": True, "comment": ""},
-    "coord_execute": {"execution_note": "đang làm"},
-    "contribute": {"contribution_text": "ý kiến"},
+    # without `contribute` (variants.without_contribute) the head's sign-off is still decided
+    "coord_execute": {"execution_note": "đang làm", "contribution_signed": True},
+    "contribute": {"contribution_text": "ý kiến", "contribution_signed": True},
     "acknowledge": {"acknowledged": True, "comment": ""},
 }
 LEAD_STEPS = ("execute", "report", "accept")

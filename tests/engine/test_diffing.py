@@ -35,7 +35,7 @@ def test_an_inserted_step_is_added_with_its_flow_and_rewires_the_old_one() -> No
         ("flow_legal_review_accept", "sequenceFlow", ""),
     ]
     assert diff.removed == ()
-    assert changes_of(diff) == {"flow_report_accept": ("target: 'accept' → 'legal_review'",)}
+    assert changes_of(diff) == {"flow_report_sign_gw": ("target: 'sign_gw' → 'legal_review'",)}
     assert not diff.layout_only
 
 
@@ -47,12 +47,12 @@ def test_a_removed_step_takes_its_timers_and_flows_along() -> None:
         ("contribute_overdue", "boundaryEvent"),
         ("contribute_reminded", "endEvent"),
         ("contribute_escalated", "endEvent"),
-        ("flow_contribute_acknowledge", "sequenceFlow"),
+        ("flow_contribute_coord_sign_gw", "sequenceFlow"),
         ("flow_contribute_reminder", "sequenceFlow"),
         ("flow_contribute_overdue", "sequenceFlow"),
     }
     assert changes_of(diff) == {
-        "flow_coord_execute_contribute": ("target: 'contribute' → 'acknowledge'",)
+        "flow_contribute_merge_contribute": ("target: 'contribute' → 'coord_sign_gw'",)
     }
     assert diff.layout_changed  # the removed shapes went with them
 

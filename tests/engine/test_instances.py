@@ -114,14 +114,18 @@ def test_lead_path_with_return_loop_and_contribution_complete_the_instance(
         sessions, processes, instance, ready(sessions, processes, instance)[(name, unit)].id, data
     )
     go("execute", "KHTC", {"execution_note": "bắt đầu"})
-    go("report", "KHTC", {"report_text": "v1"})
+    go("report", "KHTC", {"report_text": "v1", "report_signed": False})  # an officer's draft
+    sign_off = ready(sessions, processes, instance)[("sign_off", "KHTC")]
+    assert (sign_off.lane, sign_off.form) == ("unit_head", "sign_off")
+    go("sign_off", "KHTC", {"signed": False})  # the head sends it back to the officer
+    go("report", "KHTC", {"report_text": "v1b", "report_signed": False})
+    go("sign_off", "KHTC", {"signed": True})
     go("accept", None, {"accepted": False, "comment": "thiếu"})
-    assert ("execute", "KHTC") in ready(sessions, processes, instance)
-    go("execute", "KHTC", {})
-    go("report", "KHTC", {"report_text": "v2"})
+    assert ("report", "KHTC") in ready(sessions, processes, instance)  # redo: straight to report
+    go("report", "KHTC", {"report_text": "v2", "report_signed": True})  # the head's own
     go("accept", None, {"accepted": True, "comment": ""})
     go("coord_execute", "VP", {})
-    go("contribute", "VP", {"contribution_text": "ý kiến"})
+    go("contribute", "VP", {"contribution_text": "ý kiến", "contribution_signed": True})
     acknowledge = ready(sessions, processes, instance)[("acknowledge", "KHTC")]
     assert acknowledge.lane == "lead_unit"
     result = go("acknowledge", "KHTC", {"acknowledged": True, "comment": ""})
@@ -167,7 +171,7 @@ def test_a_failing_gateway_saves_nothing(sessions, processes) -> None:
     instance = start_assigned(sessions, processes, [assignment(1, "KHTC")])
     for name in ("execute", "report"):
         task = ready(sessions, processes, instance)[(name, "KHTC")]
-        complete(sessions, processes, instance, task.id, {})
+        complete(sessions, processes, instance, task.id, {"report_signed": True})
     accept = ready(sessions, processes, instance)[("accept", None)]
     with sessions() as session:
         version = session.get(ProcessInstance, instance).version_id
@@ -188,7 +192,7 @@ def test_reload_from_the_database_alone_continues_the_instance(sessions, process
     # A new engine, as in a new process after a crash: no spec cache, no workflow cache.
     reborn = ProcessEngine(RULES, cache_size=0)
     report = ready(sessions, reborn, instance)[("report", "KHTC")]
-    complete(sessions, reborn, instance, report.id, {"report_text": "r"})
+    complete(sessions, reborn, instance, report.id, {"report_text": "r", "report_signed": True})
     accept = ready(sessions, reborn, instance)[("accept", None)]
     assert complete(sessions, reborn, instance, accept.id, {"accepted": True}).status == "completed"
     assert (reborn.store.cache.hits, reborn.store.cache.misses) == (0, 2)  # read back every step
@@ -362,7 +366,7 @@ def test_retime_moves_both_timers_of_one_assignment_and_keeps_the_task(sessions,
     )
     for unit in ("KHTC", "VP"):
         go("execute", unit, {})
-        go("report", unit, {"report_text": "x"})
+        go("report", unit, {"report_text": "x", "report_signed": True})
     go("accept", None, {"accepted": True})
     result = go("accept", None, {"accepted": True})
     assert result.status == "completed"

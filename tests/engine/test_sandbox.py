@@ -28,8 +28,10 @@ NS = {
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
 MODEL_RULES = ModelRules(
-    roles=frozenset({"supervisor", "unit", "lead_unit"}),
-    forms=frozenset({"assign", "execute", "report", "accept", "contribute", "acknowledge"}),
+    roles=frozenset({"supervisor", "unit", "unit_head", "lead_unit"}),
+    forms=frozenset(
+        {"assign", "execute", "report", "sign_off", "accept", "contribute", "acknowledge"}
+    ),
 )
 ASSIGNMENTS = [
     {

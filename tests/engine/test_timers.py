@@ -22,8 +22,10 @@ from tests.engine.conftest import RULES
 from tests.engine.test_sandbox import ASSIGNMENTS, _instance_state
 
 MODEL_RULES = ModelRules(
-    roles=frozenset({"supervisor", "unit", "lead_unit"}),
-    forms=frozenset({"assign", "execute", "report", "accept", "contribute", "acknowledge"}),
+    roles=frozenset({"supervisor", "unit", "unit_head", "lead_unit"}),
+    forms=frozenset(
+        {"assign", "execute", "report", "sign_off", "accept", "contribute", "acknowledge"}
+    ),
 )
 
 

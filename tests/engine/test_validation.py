@@ -8,8 +8,10 @@ from engine import ModelInvalid, ModelRules, ProcessEngine, check_model
 from tests.engine.conftest import BPMN, RULES
 
 MODEL_RULES = ModelRules(
-    roles=frozenset({"supervisor", "unit", "lead_unit"}),
-    forms=frozenset({"assign", "execute", "report", "accept", "contribute", "acknowledge"}),
+    roles=frozenset({"supervisor", "unit", "unit_head", "lead_unit"}),
+    forms=frozenset(
+        {"assign", "execute", "report", "sign_off", "accept", "contribute", "acknowledge"}
+    ),
 )
 TIMER = 'assignment["due_at"] or "9999-12-31T00:00:00+00:00"'
 

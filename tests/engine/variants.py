@@ -19,7 +19,7 @@ CONTRIBUTE_PARTS = (
     "contribute_escalated",
     "flow_contribute_reminder",
     "flow_contribute_overdue",
-    "flow_contribute_acknowledge",
+    "flow_contribute_coord_sign_gw",
 )
 
 
@@ -52,26 +52,26 @@ def _replace_ref(root: Any, tag: str, old: str, new: str) -> None:
 
 
 def with_legal_review(xml: bytes | None = None) -> bytes:
-    """Insert a supervisor's user task `legal_review` between `report` and `accept`."""
+    """Insert a supervisor's user task `legal_review` after `report` (before `accept`)."""
 
     def change(root: Any) -> None:
-        _by_id(root, "flow_report_accept").set("targetRef", "legal_review")
-        _replace_ref(root, "incoming", "flow_report_accept", "flow_legal_review_accept")
+        _by_id(root, "flow_report_sign_gw").set("targetRef", "legal_review")
+        _replace_ref(root, "incoming", "flow_report_sign_gw", "flow_legal_review_accept")
         accept = _by_id(root, "accept")
         task = etree.Element(f"{{{BPMN}}}userTask", id="legal_review", name="Thẩm định / Review")
         accept.addprevious(task)
         extensions = _bpmn(task, "extensionElements")
         properties = etree.SubElement(extensions, f"{{{SPIFF}}}properties")
         etree.SubElement(properties, f"{{{SPIFF}}}property", name="form", value="accept")
-        _bpmn(task, "incoming", "flow_report_accept")
+        _bpmn(task, "incoming", "flow_report_sign_gw")
         _bpmn(task, "outgoing", "flow_legal_review_accept")
-        flow = _by_id(root, "flow_report_accept")
+        flow = _by_id(root, "flow_report_sign_gw")
         flow.addnext(
             etree.Element(
                 f"{{{BPMN}}}sequenceFlow",
                 id="flow_legal_review_accept",
                 sourceRef="legal_review",
-                targetRef="accept",
+                targetRef="sign_gw",
             )
         )
         _bpmn(_by_id(root, "lane_supervisor"), "flowNodeRef", "legal_review")
@@ -92,9 +92,9 @@ def without_contribute(xml: bytes | None = None) -> bytes:
         for ref in root.iter(f"{{{BPMN}}}flowNodeRef"):
             if ref.text in CONTRIBUTE_PARTS:
                 ref.getparent().remove(ref)
-        _by_id(root, "flow_coord_execute_contribute").set("targetRef", "acknowledge")
+        _by_id(root, "flow_contribute_merge_contribute").set("targetRef", "coord_sign_gw")
         _replace_ref(
-            root, "incoming", "flow_contribute_acknowledge", "flow_coord_execute_contribute"
+            root, "incoming", "flow_contribute_coord_sign_gw", "flow_contribute_merge_contribute"
         )
 
     return _edited(change, xml)

@@ -163,7 +163,7 @@ def test_a_bad_token_is_401(client, header: str) -> None:
 def test_a_token_identifies_its_user(client, auth) -> None:
     director = client.get(f"{V1}/me", headers=auth("giamdoc")).json
     staff = client.get(f"{V1}/me", headers=auth("cv.khtc")).json
-    assert (director["username"], director["roles"]) == ("giamdoc", ["supervisor"])
+    assert (director["username"], director["roles"]) == ("giamdoc", ["director", "supervisor"])
     assert (staff["unit_code"], staff["roles"]) == ("KHTC", ["unit_staff"])
     assert director["csrf_token"] is None
 
@@ -365,9 +365,11 @@ def test_a_lead_units_steps_run_through_the_api(client, auth, assigned_small) ->
     accept = item_id(client, director, "accept", task_no=1)
     returned = complete(client, director, accept, decision="return", comment="Thiếu số liệu")
     assert returned.status_code == 200
-    again = f"{V1}/work-items/{item_id(client, staff, 'execute')}/complete"
-    assert client.post(again, headers=staff).status_code == 200  # no body: execute needs none
-    complete(client, head, item_id(client, head, "report"), text="Bổ sung số liệu")
+    assert items(client, staff, "execute") == []  # the redo starts at the report
+    redo = item_id(client, head, "report")
+    wrong = error_of(complete(client, head, redo, keep=[999_999], text="x"), 422)
+    assert "attachments" in wrong["details"]["fields"]  # only files of the earlier rounds
+    complete(client, head, redo, text="Bổ sung số liệu")
     accept = item_id(client, director, "accept", task_no=1)
     assert complete(client, director, accept, decision="accept").status_code == 200
     detail = client.get(f"{V1}/directives/{assigned_small}", headers=head).json

@@ -205,11 +205,12 @@ def test_a_unit_gets_a_leader_in_charge_on_its_admin_page(client_for, db, users)
     refused = admin.post(f"/admin/units/{unit.id}", data={**form, "leader": str(users["cv.khtc"])})
     assert refused.status_code == 422
     assert "hãy chọn một lãnh đạo đang hoạt động" in refused.get_data(as_text=True)
-    saved = admin.post(f"/admin/units/{unit.id}", data={**form, "leader": str(users["phogiamdoc"])})
+    assert unit.leader_id == users["phogiamdoc"]  # the demo's leader in charge of KHTC
+    saved = admin.post(f"/admin/units/{unit.id}", data={**form, "leader": str(users["giamdoc"])})
     assert saved.status_code == 302
     chosen = next(u for u in list_units(db) if u.code == "KHTC")
-    assert chosen.leader_id == users["phogiamdoc"]
+    assert chosen.leader_id == users["giamdoc"]
     assert "Lãnh đạo phụ trách" in admin.get("/admin/units").get_data(as_text=True)
     with db.reading() as session:
         entry = session.query(AuditEntry).filter_by(action="unit_leader_changed").one()
-        assert entry.after == {"leader": "phogiamdoc"}
+        assert entry.after == {"leader": "giamdoc"}

@@ -22,6 +22,7 @@ from workflows import directives, extensions
 from workflows.attachments import Upload
 from workflows.db import Database
 from workflows.entry import DirectiveInput, TaskInput
+from workflows.organisation import delegations
 from workflows.read import detail as queries
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -66,6 +67,7 @@ class World:
     unit_id: int
     extension_id: int
     version_id: int
+    delegation_id: int
 
 
 @pytest.fixture
@@ -101,6 +103,9 @@ def world(db: Database, users: dict[str, int], today: date) -> World:
         2,
         extension_id,
         _published_version(db),
+        delegations.delegate(
+            db, users["truong.khtc"], users["cv.khtc"], today, today + timedelta(days=3)
+        ),
     )
 
 
@@ -250,6 +255,27 @@ def cases(w: World) -> list[Case]:
             data={"decision": "refuse", "reason": ""},
         ),
         Case("GET", "/files/<int:attachment_id>", f"/files/{w.attachment_id}", SEES_DIRECTIVE),
+        Case(
+            "GET",
+            "/files/<int:attachment_id>/view",
+            f"/files/{w.attachment_id}/view",
+            SEES_DIRECTIVE,
+        ),
+        Case("GET", "/delegations", "/delegations", ALL),
+        Case(
+            "POST",
+            "/delegations",
+            "/delegations",
+            frozenset({"supervisor", "unit_head", "other_unit"}),
+            data={"deputy": "", "starts_on": "", "ends_on": ""},
+        ),
+        Case(
+            "POST",
+            "/delegations/<int:delegation_id>/end",
+            f"/delegations/{w.delegation_id}/end",
+            frozenset({"unit_head"}),
+            data={},
+        ),
         Case("GET", "/admin/users", "/admin/users", admin_only),
         Case("GET", "/admin/users/new", "/admin/users/new", admin_only),
         Case("POST", "/admin/users/new", "/admin/users/new", admin_only, data={}),

@@ -314,7 +314,7 @@ def _work_task_one(db, users, clients: dict[str, FlaskClient], world: World) -> 
     _post(
         head,
         f"/work/{report}",
-        {"text": V["report"]},
+        {"text": V["report"], "confirm": "y"},
         {"attachments": (PDF, FILE_NAMES["report_file"])},
     )
     coord_execute = item_of(db, users["truong.vp"], "execute", 1).work_item_id
@@ -349,6 +349,14 @@ def _hand_over_task_two(db, users, head: FlaskClient, world: World) -> None:
     )
     data = {"assignee": str(users["cv.khtc"]), "back": "/inbox"}
     _post(head, f"/assignments/{execute.assignment_id}/hand-over", data)
+    # The officer drafts task 2's report; the head sends the draft back (both are mailed).
+    from workflows.steps import unit_work as steps
+
+    steps.start_work(db, users["cv.khtc"], execute.work_item_id)
+    report = item_of(db, users["cv.khtc"], "report", task_no=2).work_item_id
+    steps.submit_report(db, users["cv.khtc"], report, V["report"])
+    sign = item_of(db, users["truong.khtc"], "sign_off", task_no=2).work_item_id
+    steps.sign_off(db, users["truong.khtc"], sign, False, comment=V["return"])
 
 
 def _directive_by_api(app: Flask, db: Database, today: date) -> int:
@@ -372,13 +380,13 @@ def _directive_by_api(app: Flask, db: Database, today: date) -> int:
 
 def _capture_later_rounds(db, users, clients: dict[str, FlaskClient], world: World) -> None:
     """The pages of a returned report and a contribution sent back show the earlier rounds."""
-    again = item_of(db, users["truong.khtc"], "execute", task_no=1).work_item_id
-    world.captured["truong.khtc /work/execute (returned)"] = (
+    again = item_of(db, users["truong.khtc"], "report", task_no=1).work_item_id
+    world.captured["truong.khtc /work/report (returned)"] = (
         _get(clients["truong.khtc"], f"/work/{again}"),
         ("number", "task1", "report", "return", "name_director", "ext_refusal", "ext_grant"),
     )
-    redo = item_of(db, users["truong.vp"], "execute", task_no=1).work_item_id
-    world.captured["truong.vp /work/execute (sent back)"] = (
+    redo = item_of(db, users["truong.vp"], "contribute", task_no=1).work_item_id
+    world.captured["truong.vp /work/contribute (sent back)"] = (
         _get(clients["truong.vp"], f"/work/{redo}"),
         ("number", "task1", "unit_vp", "contribution", "send_back", "name_head"),
     )
@@ -487,7 +495,7 @@ def _pages(world: World, users: dict[str, int]) -> dict[str, list[tuple[str, tup
             ),
         ],
         "cv.khtc": [
-            ("/inbox", ("number", "title", "task1", "task2", "name_officer")),
+            ("/inbox", ("number", "title", "task2", "name_officer")),  # task 1: the head redoes
             ("/notifications", ("address",)),
         ],
         "truong.vp": [("/inbox", ("number", "title", "task1")), (f"/directives/{d}", DETAIL)],

@@ -90,6 +90,7 @@ def test_report_with_evidence_files_and_who_may_download_them(
     client = client_for("truong.khtc")
     files = {
         "text": "Kết quả",
+        "confirm": "y",  # before the coordinating unit VP has contributed
         "attachments": [(io.BytesIO(PDF), "../../etc/Biên bản kiểm tra.PDF")],
     }
     response = _post(
@@ -119,7 +120,7 @@ def test_a_disguised_or_forbidden_upload_is_refused_and_nothing_is_kept(
         ("hoa-don.pdf", b"<html>not a pdf</html>"),
         ("rong.pdf", b""),
     ):
-        data = {"text": "Kết quả", "attachments": [(io.BytesIO(content), name)]}
+        data = {"text": "Kết quả", "confirm": "y", "attachments": [(io.BytesIO(content), name)]}
         response = _post(
             client, f"/work/{report.work_item_id}", data, content_type="multipart/form-data"
         )
@@ -155,7 +156,7 @@ def test_uploads_over_the_limit_are_refused(
         one = _post(
             client,
             path,
-            {"text": "x", "attachments": [(io.BytesIO(big), "lon.pdf")]},
+            {"text": "x", "confirm": "y", "attachments": [(io.BytesIO(big), "lon.pdf")]},
             content_type="multipart/form-data",
         )
         assert one.status_code == 422
@@ -164,7 +165,7 @@ def test_uploads_over_the_limit_are_refused(
         too_much = _post(
             client,
             path,
-            {"text": "x", "attachments": [(io.BytesIO(huge), "rat-lon.pdf")]},
+            {"text": "x", "confirm": "y", "attachments": [(io.BytesIO(huge), "rat-lon.pdf")]},
             content_type="multipart/form-data",
         )
         assert too_much.status_code == 413

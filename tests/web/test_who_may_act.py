@@ -1,7 +1,9 @@
 """One rule for who may act: listed in the inbox ⇔ the step page offers the form ⇔ it completes.
 
 Every demo user (and a second officer of one unit) against every kind of ready step of the
-reference diagram, including work the head handed to one officer (issue 10).
+reference diagram, including work the head handed to one officer (issue 10), an officer's
+draft waiting for the head's sign-off, a head's steps delegated to the deputy head, and a
+report going to its unit's leader in charge (issue 13).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ from tests.workflows.conftest import small_directive
 from workflows import Submission, complete_step, directives
 from workflows.db import Database
 from workflows.errors import PermissionDenied
-from workflows.organisation import people
+from workflows.organisation import delegations, people
 from workflows.settings import Settings
 from workflows.steps import unit_work as steps
 from workflows.tables import Assignment, User
@@ -31,6 +33,7 @@ SUBMISSIONS = {
     "assign": Submission(),
     "execute": Submission(note="bắt đầu"),
     "report": Submission(text="đã xong"),
+    "sign_off": Submission(decision="accept"),
     "contribute": Submission(text="ý kiến"),
     "accept": Submission(decision="accept"),
     "acknowledge": Submission(decision="accept"),
@@ -71,6 +74,23 @@ def _stage(db: Database, users: dict[str, int], today: date) -> None:
     )
     # a third directive waiting to be assigned
     directives.create_directive(db, users["vanthu"], small_directive(today, "3/TB"))
+    # a fourth: KHTC's officer drafted the report (the head signs it off); VP has reported
+    # (its leader in charge, the director, decides); KHTC's head delegated to the deputy
+    fourth = directives.create_directive(db, users["vanthu"], small_directive(today, "4/TB"))
+    (assign,) = [i for i in items_for(db, users["giamdoc"], "assign") if i.directive_id == fourth]
+    directives.assign_directive(db, users["giamdoc"], assign.work_item_id)
+    steps.hand_over(db, users["truong.khtc"], _assignment(db, "4/TB", "KHTC"), users["cv.khtc"])
+    steps.start_work(db, users["cv.khtc"], _item(db, users["cv.khtc"], "execute", "4/TB", 1))
+    steps.submit_report(
+        db, users["cv.khtc"], _item(db, users["cv.khtc"], "report", "4/TB", 1), "dự thảo"
+    )
+    steps.start_work(db, users["cv.vp"], _item(db, users["cv.vp"], "execute", "4/TB", 3))
+    steps.submit_report(
+        db, users["truong.vp"], _item(db, users["truong.vp"], "report", "4/TB", 3), "xong"
+    )
+    delegations.delegate(
+        db, users["truong.khtc"], users["pho.khtc"], today, today + timedelta(days=2)
+    )
 
 
 def _item(db: Database, user_id: int, step: str, number: str, task_no: int) -> str:
@@ -163,9 +183,12 @@ def test_listed_offered_and_completed_agree_for_everyone_and_every_step(
     yes = {k for k, v in verdicts.items() if v.completed}
     assert len(yes) >= 10  # the rule lets the right people act: not a vacuous agreement
     by_user = {user for user, _ in yes}
-    assert {"giamdoc", "truong.khtc", "cv.khtc", "truong.vp", "cv2.cctdc"} - {
-        "cv2.cctdc"
-    } <= by_user
+    assert {"giamdoc", "truong.khtc", "cv.khtc", "truong.vp", "pho.khtc"} <= by_user
+    signing = {user for user, step in yes if step.startswith("sign_off")}
+    assert signing == {"truong.khtc", "pho.khtc"}  # the head, and the deputy by delegation
+    vp_accept = _item(db, staged["giamdoc"], "accept", "4/TB", 3)[:8]
+    deciding = {user for user, step in yes if step == f"accept:{vp_accept}"}
+    assert deciding == {"giamdoc"}  # VP's leader in charge (and director); not phogiamdoc
 
 
 def test_an_officer_sees_only_what_the_officer_may_do(db: Database, staged: dict[str, int]) -> None:

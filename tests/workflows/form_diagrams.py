@@ -48,7 +48,8 @@ def _replace_once(xml: str, old: str, new: str) -> str:
 
 
 def with_legal_review(xml: str | None = None, form: str = "legal_review") -> str:
-    """Insert the legal review (supervisor lane) between report and accept."""
+    """Insert the legal review (supervisor lane) before accept, on both ways to it (a head's
+    own report, an officer's draft the head signed off)."""
     xml = xml or DIRECTIVE_BPMN.read_text(encoding="utf-8")
     xml = _replace_once(
         xml,
@@ -56,29 +57,44 @@ def with_legal_review(xml: str | None = None, form: str = "legal_review") -> str
         "<bpmn:flowNodeRef>accept</bpmn:flowNodeRef>\n"
         "        <bpmn:flowNodeRef>legal_review</bpmn:flowNodeRef>",
     )
-    xml = _replace_once(
-        xml,
-        '<bpmn:userTask id="accept" ',
-        _user_task(
-            "legal_review",
-            "Thẩm định pháp lý / Legal review",
-            form,
-            "flow_report_accept",
-            "flow_legal_review_accept",
-        )
-        + '<bpmn:userTask id="accept" ',
+    task = _user_task(
+        "legal_review",
+        "Thẩm định pháp lý / Legal review",
+        form,
+        "flow_sign_gw_accept",
+        "flow_legal_review_accept",
+    ).replace(
+        "<bpmn:incoming>flow_sign_gw_accept</bpmn:incoming>",
+        "<bpmn:incoming>flow_sign_gw_accept</bpmn:incoming>\n"
+        "        <bpmn:incoming>flow_signed_gw_accept</bpmn:incoming>",
     )
+    xml = _replace_once(xml, '<bpmn:userTask id="accept" ', task + '<bpmn:userTask id="accept" ')
     xml = _replace_once(
         xml,
-        "<bpmn:incoming>flow_report_accept</bpmn:incoming>\n"
+        "<bpmn:incoming>flow_sign_gw_accept</bpmn:incoming>\n"
+        "        <bpmn:incoming>flow_signed_gw_accept</bpmn:incoming>\n"
         "        <bpmn:outgoing>flow_accept_accepted_gw</bpmn:outgoing>",
         "<bpmn:incoming>flow_legal_review_accept</bpmn:incoming>\n"
         "        <bpmn:outgoing>flow_accept_accepted_gw</bpmn:outgoing>",
     )
+    for gateway, flow in (
+        ("sign_gw", "flow_sign_gw_accept"),
+        ("signed_gw", "flow_signed_gw_accept"),
+    ):
+        xml = _replace_once(
+            xml,
+            f'<bpmn:sequenceFlow id="{flow}" name="',
+            f'<bpmn:sequenceFlow id="{flow}" name="',
+        )
+        xml = _replace_once(
+            xml,
+            f'sourceRef="{gateway}" targetRef="accept">',
+            f'sourceRef="{gateway}" targetRef="legal_review">',
+        )
     return _replace_once(
         xml,
-        '<bpmn:sequenceFlow id="flow_report_accept" sourceRef="report" targetRef="accept" />',
-        '<bpmn:sequenceFlow id="flow_report_accept" sourceRef="report" targetRef="legal_review" />'
+        '<bpmn:sequenceFlow id="flow_report_sign_gw" sourceRef="report" targetRef="sign_gw" />',
+        '<bpmn:sequenceFlow id="flow_report_sign_gw" sourceRef="report" targetRef="sign_gw" />'
         '\n      <bpmn:sequenceFlow id="flow_legal_review_accept" sourceRef="legal_review" '
         'targetRef="accept" />',
     )

@@ -67,12 +67,14 @@ def test_only_supervisors_accept(db: Database, users, assigned_small, username, 
     assert snapshot(db) == before
 
 
-def test_staff_cannot_submit_the_units_report(db: Database, users, assigned_small) -> None:
+def test_an_officer_not_handed_the_work_cannot_draft_the_report(
+    db: Database, users, assigned_small
+) -> None:
     steps.start_work(db, users["cv.khtc"], item_of(db, users["cv.khtc"], "execute").work_item_id)
     report = item_of(db, users["truong.khtc"], "report")
     assert items_for(db, users["cv.khtc"], "report") == []  # not offered to the officer either
     before = snapshot(db)
-    with pytest.raises(RoleRequired):
+    with pytest.raises(NotAssignedToUnit):
         steps.submit_report(db, users["cv.khtc"], report.work_item_id, "xong")
     assert snapshot(db) == before
 

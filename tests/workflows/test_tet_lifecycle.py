@@ -2,6 +2,10 @@
 
 Every step runs on a brand-new Database (new engine, no cached workflow, new sessions), so the
 workflow is deserialized from what the previous step committed: a save→reload between steps.
+The practice of a department is all there: a head hands a task to an officer, who drafts the
+report with a file; the head sends it back once, then signs it off; an officer's contribution
+is signed off by the coordinating unit's head; a head on leave delegates to the deputy, who
+acknowledges a contribution in the head's name; the leader in charge accepts a unit's reports.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from sqlalchemy import select
 
 from tests.helpers import item_of, items_for
 from workflows import directives
+from workflows.attachments import Upload
 from workflows.db import Database
+from workflows.organisation import delegations
 from workflows.read import detail as queries
 from workflows.read import inbox as inboxes
 from workflows.settings import Settings
@@ -84,6 +90,9 @@ def _start_all(fresh, users, clock) -> None:
             )
 
 
+PDF = b"%PDF-1.4\n% bien ban\n"
+
+
 def _report_all_except(fresh, users, clock, skip: set[tuple[int, str]]) -> None:
     for code in ("VP", "TTR", "KHTC", "QLKH", "QLCN", "CCTDC", "TTUD"):
         head = users[f"truong.{code.lower()}"]
@@ -112,20 +121,32 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
     assert items_for(db, users["truong.khtc"]) == []
 
     assign = item_of(fresh(), users["giamdoc"], "assign")
-    directives.assign_directive(fresh(), users["giamdoc"], assign.work_item_id, now=clock.tick())
+    directives.assign_directive(
+        fresh(),
+        users["giamdoc"],
+        assign.work_item_id,
+        now=clock.tick(),
+        instruction="Các đơn vị chủ động triển khai, báo cáo đúng hạn",
+    )
     by_key = _assignments(fresh())
     assert len(by_key) == 29
     assert {a.state for a in by_key.values()} == {"assigned"}
     counts = inboxes.inbox(fresh(), users["truong.vp"]).counts
     assert counts == {"execute": 7}  # VP leads tasks 1, 7, 8, 9, 10 and coordinates on 3 and 6
 
+    drafted_key, contributed_key = (3, "KHTC"), (3, "TTR")
+    steps.hand_over(fresh(), users["truong.khtc"], by_key[drafted_key].id, users["cv.khtc"])
+    steps.hand_over(fresh(), users["truong.ttr"], by_key[contributed_key].id, users["cv.ttr"])
     _start_all(fresh, users, clock)
     assert {a.state for a in _assignments(fresh()).values()} == {"in_progress"}
 
     late_key, returned_key, sent_back_key = (6, "QLCN"), (2, "TTUD"), (3, "TTR")
-    _report_all_except(fresh, users, clock, skip={late_key})
+    _report_all_except(fresh, users, clock, skip={late_key, drafted_key, contributed_key})
 
-    # The supervisor returns TTUD's report on task 2 with a reason: the unit works again.
+    _draft_send_back_and_sign_off(fresh, users, clock)
+    _contribution_drafted_and_signed(fresh, users, clock)
+
+    # The leader returns TTUD's report on task 2 with a reason: the unit redoes the report.
     accept_ttud = item_of(fresh(), users["giamdoc"], "accept", task_no=2)
     steps.return_report(
         fresh(),
@@ -135,27 +156,35 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
         now=clock.tick(),
     )
     assert _assignments(fresh())[returned_key].state == "returned"
-    redo = item_of(fresh(), users["cv.ttud"], "execute", task_no=2)
-    steps.start_work(fresh(), users["cv.ttud"], redo.work_item_id, "bổ sung", now=clock.tick())
+    assert [i for i in items_for(fresh(), users["cv.ttud"], "execute") if i.task_no == 2] == []
     again = item_of(fresh(), users["truong.ttud"], "report", task_no=2)
+    assert again.returned_reason == "Thiếu số liệu giống cây trồng đã cung ứng"
     steps.submit_report(
         fresh(), users["truong.ttud"], again.work_item_id, "Đã bổ sung số liệu", now=clock.tick()
     )
 
-    # KHTC (lead of task 3) sends TTR's contribution back once, then takes it in.
-    ack = [i for i in items_for(fresh(), users["truong.khtc"], "acknowledge") if i.task_no == 3]
-    ttr_ack = next(i for i in ack if i.unit_code == "KHTC" and _unit_of(fresh(), i) == "TTR")
-    steps.acknowledge_contribution(
+    # KHTC's head is on leave: the deputy takes TTR's contribution in, sends it back once,
+    # then, when TTR's head has sent it again, takes it in; all in the head's name.
+    today = clock.now.astimezone(fresh().settings.tz).date()
+    delegations.delegate(
         fresh(),
         users["truong.khtc"],
-        ttr_ack.work_item_id,
+        users["pho.khtc"],
+        today,
+        today + timedelta(days=3),
+        "Nghỉ phép",
+        now=clock.tick(),
+    )
+    ack = _ttr_acknowledge(fresh(), users["pho.khtc"])
+    steps.acknowledge_contribution(
+        fresh(),
+        users["pho.khtc"],
+        ack.work_item_id,
         accepted=False,
         comment="Đề nghị nêu rõ số cuộc kiểm tra",
         now=clock.tick(),
     )
     assert _assignments(fresh())[sent_back_key].state == "returned"
-    redo = item_of(fresh(), users["cv.ttr"], "execute", task_no=3)
-    steps.start_work(fresh(), users["cv.ttr"], redo.work_item_id, now=clock.tick())
     contribute = item_of(fresh(), users["truong.ttr"], "contribute", task_no=3)
     steps.submit_contribution(
         fresh(),
@@ -164,6 +193,8 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
         "Đã kiểm tra 12 cơ sở",
         now=clock.tick(),
     )
+    ack = _ttr_acknowledge(fresh(), users["pho.khtc"])
+    steps.acknowledge_contribution(fresh(), users["pho.khtc"], ack.work_item_id, now=clock.tick())
 
     # QLCN reports task 6 one day after its due date: completed late.
     due = _assignments(fresh())[late_key].due_at
@@ -191,18 +222,29 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
         "work_started",
         "report_submitted",
         "report_returned",
-        "work_started",
         "report_submitted",
         "report_accepted",
     ]
     assert _kinds(db, final[sent_back_key].id) == [
+        "assignment_handed_over",
         "work_started",
-        "contribution_submitted",
+        "contribution_drafted",
+        "contribution_signed",
         "contribution_returned",
-        "work_started",
         "contribution_submitted",
         "contribution_accepted",
     ]
+    assert _kinds(db, final[drafted_key].id) == [
+        "assignment_handed_over",
+        "work_started",
+        "report_drafted",
+        "report_draft_returned",
+        "report_drafted",
+        "report_signed",
+        "report_accepted",
+    ]
+    _check_the_history_of_the_practice(detail, final)
+
     kinds = [e.kind for e in detail.events]
     assert kinds[:2] == ["directive_created", "directive_assigned"]
     assert kinds[-1] == "directive_completed"
@@ -229,7 +271,98 @@ def _acknowledge_and_accept_all(fresh, users, clock) -> None:
         head = users[f"truong.{code.lower()}"]
         for item in items_for(fresh(), head, "acknowledge"):
             steps.acknowledge_contribution(fresh(), head, item.work_item_id, now=clock.tick())
+    # The deputy director is the leader in charge of KHTC and QLKH: their reports are his;
+    # VP's leader in charge is the director, so the deputy director never sees them.
+    deputy = {i.unit_code for i in items_for(fresh(), users["phogiamdoc"], "accept")}
+    assert "VP" not in deputy
+    assert {"KHTC", "QLKH"} <= deputy
     for item in items_for(fresh(), users["phogiamdoc"], "accept"):
         steps.accept_report(
             fresh(), users["phogiamdoc"], item.work_item_id, "Đồng ý", now=clock.tick()
         )
+    for item in items_for(fresh(), users["giamdoc"], "accept"):  # the director: all the rest
+        steps.accept_report(
+            fresh(), users["giamdoc"], item.work_item_id, "Đồng ý", now=clock.tick()
+        )
+
+
+def _draft_send_back_and_sign_off(fresh, users, clock) -> None:
+    """KHTC's officer drafts the report of task 3 with a file; the head sends it back once."""
+    officer, head = users["cv.khtc"], users["truong.khtc"]
+    report = item_of(fresh(), officer, "report", task_no=3)
+    steps.submit_report(
+        fresh(),
+        officer,
+        report.work_item_id,
+        "Dự thảo báo cáo kinh phí",
+        now=clock.tick(),
+        uploads=[Upload("bien-ban.pdf", PDF)],
+    )
+    assert all(i.task_no != 3 for i in items_for(fresh(), users["giamdoc"], "accept"))
+    sign = item_of(fresh(), head, "sign_off", task_no=3)
+    assert items_for(fresh(), officer, "sign_off") == []  # the officer cannot sign it off
+    steps.sign_off(
+        fresh(), head, sign.work_item_id, False, comment="Bổ sung số liệu quý IV", now=clock.tick()
+    )
+    redo = item_of(fresh(), officer, "report", task_no=3)
+    assert redo.returned_reason == "Bổ sung số liệu quý IV"
+    kept = _files_of_assignment(fresh(), redo.assignment_id)
+    steps.submit_report(
+        fresh(),
+        officer,
+        redo.work_item_id,
+        "Dự thảo có số liệu quý IV",
+        now=clock.tick(),
+        keep=kept,
+    )
+    sign = item_of(fresh(), head, "sign_off", task_no=3)
+    steps.sign_off(
+        fresh(), head, sign.work_item_id, True, text="Báo cáo kinh phí (đã ký)", now=clock.tick()
+    )
+    accept = [i for i in items_for(fresh(), users["phogiamdoc"], "accept") if i.task_no == 3]
+    assert [i.unit_code for i in accept] == ["KHTC"]
+
+
+def _contribution_drafted_and_signed(fresh, users, clock) -> None:
+    """TTR's officer drafts TTR's contribution to task 3; TTR's head sends it on as written."""
+    item = item_of(fresh(), users["cv.ttr"], "contribute", task_no=3)
+    steps.submit_contribution(
+        fresh(), users["cv.ttr"], item.work_item_id, "Ý kiến của Thanh tra", now=clock.tick()
+    )
+    sign = item_of(fresh(), users["truong.ttr"], "sign_off", task_no=3)
+    steps.sign_off(fresh(), users["truong.ttr"], sign.work_item_id, True, now=clock.tick())
+
+
+def _ttr_acknowledge(db: Database, user_id: int) -> inboxes.InboxItem:
+    (found,) = [
+        i
+        for i in items_for(db, user_id, "acknowledge")
+        if i.task_no == 3 and i.unit_name == "Thanh tra Sở"
+    ]
+    return found
+
+
+def _files_of_assignment(db: Database, assignment_id: int | None) -> list[int]:
+    from workflows.tables import Attachment, ReportDraft
+
+    with db.reading() as session:
+        drafts = select(ReportDraft.id).where(ReportDraft.assignment_id == assignment_id)
+        return list(session.scalars(select(Attachment.id).where(Attachment.draft_id.in_(drafts))))
+
+
+def _check_the_history_of_the_practice(detail, final) -> None:
+    """The deputy acted in the head's name; the signed report carries the draft's file."""
+    signed = [e for e in detail.events if e.kind == "report_signed"]
+    assert [e.after["edited"] for e in signed] == [True]
+    ack = [e for e in detail.events if e.kind.startswith("contribution_") and e.on_behalf]
+    assert {(e.kind, e.actor, e.on_behalf) for e in ack} == {
+        ("contribution_returned", "Phó Trưởng phòng", "Trưởng phòng (KHTC)"),
+        ("contribution_accepted", "Phó Trưởng phòng", "Trưởng phòng (KHTC)"),
+    }
+    drafted = next(a for t in detail.tasks for a in t.assignments if a.id == final[(3, "KHTC")].id)
+    assert [d.state for d in drafted.drafts] == ["sent_back", "signed"]
+    (report,) = drafted.reports
+    assert report.text == "Báo cáo kinh phí (đã ký)"
+    assert report.drafted_by == "Chuyên viên (KHTC)"
+    assert [f.filename for f in report.files] == ["bien-ban.pdf"]
+    assert [f.filename for f in drafted.drafts[0].files] == ["bien-ban.pdf"]

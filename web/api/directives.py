@@ -48,6 +48,7 @@ def task_inputs(tasks: Sequence[Mapping[str, Any]]) -> tuple[TaskInput, ...]:
             reporting_until=task.get("reporting_until"),
             report_cutoff_day=task.get("report_cutoff_day", 14),
             report_lag_days=task.get("report_lag_days", 1),
+            instruction=task.get("instruction", ""),
         )
         for task in tasks
     )

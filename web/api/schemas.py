@@ -96,6 +96,7 @@ class TaskInSchema(Schema):
     reporting_until = _day(load_default=None, allow_none=True)
     report_cutoff_day = fields.Integer(load_default=14, validate=validate.Range(min=1, max=28))
     report_lag_days = fields.Integer(load_default=1, validate=validate.Range(min=1, max=30))
+    instruction = _text(5000, load_default="", metadata={"description": "assign: for this task"})
 
 
 class DirectiveInSchema(Schema):
@@ -140,13 +141,31 @@ class CompleteSchema(Schema):
         metadata={"description": "assign: the edited tasks (omit to confirm them as entered)"},
     )
     note = _text(MAX_TEXT, metadata={"description": "execute: an optional note"})
-    text = _text(MAX_TEXT, metadata={"description": "report, contribute: the text (required)"})
+    text = _text(
+        MAX_TEXT,
+        metadata={
+            "description": "report, contribute: the text (required); sign_off: the text as "
+            "edited by the head (omit to send the draft as written)"
+        },
+    )
     decision = fields.String(
         validate=validate.OneOf(DECISIONS),
-        metadata={"description": "accept, acknowledge: accept or return (required)"},
+        metadata={
+            "description": "accept, acknowledge: accept or return; sign_off: accept (send on) "
+            "or return (back to the officer); required"
+        },
     )
     comment = _text(
-        MAX_TEXT, metadata={"description": "accept, acknowledge: required when returning"}
+        MAX_TEXT,
+        metadata={"description": "accept, acknowledge, sign_off: required when returning"},
+    )
+    keep = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=MAX_ID)),
+        validate=validate.Length(max=10),
+        metadata={"description": "report, contribute: ids of the previous round's files to keep"},
+    )
+    instruction = _text(
+        5000, metadata={"description": "assign: the leader's instruction to every unit"}
     )
     values = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=64)),

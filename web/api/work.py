@@ -34,6 +34,8 @@ def _submission(body: dict[str, Any]) -> Submission:
         comment=body.get("comment", ""),
         tasks=tuple(task_inputs(tasks)) if tasks is not None else None,
         values={name: _posted(value) for name, value in (body.get("values") or {}).items()},
+        keep=tuple(body.get("keep") or ()),
+        instruction=body.get("instruction", ""),
     )
 
 

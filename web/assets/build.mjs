@@ -1,6 +1,6 @@
 // npm run build: bundle web/assets into web/static/dist (served by Flask as /static/dist/...).
 // No source maps, no eval: the pages run under a strict Content-Security-Policy.
-import { readFile, rm } from 'node:fs/promises';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -73,3 +73,18 @@ await esbuild.build({
   plugins: [patchVendor],
   logLevel: 'warning',
 });
+// pdf.js (the file previews) needs a newer language level and runs its parser in a worker,
+// served from the same origin (CSP `worker-src` falls back to `script-src 'self'`).
+await esbuild.build({
+  absWorkingDir: web,
+  entryPoints: [{ in: 'assets/preview.js', out: 'preview' }],
+  outdir,
+  bundle: true,
+  minify: process.env.DONDOC_ASSETS_DEBUG !== '1',
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  sourcemap: false,
+  logLevel: 'warning',
+});
+await copyFile(join(web, 'node_modules', 'pdfjs-dist', 'build', 'pdf.worker.min.mjs'), join(outdir, 'pdf.worker.js'));

@@ -5,6 +5,8 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 import spiffworkflow from './spiffworkflow.json';
 import DondocPropertiesProviderModule from './provider.js';
 import NestedLaneRefsModule from './lanes.js';
+import LaneLabelsModule from './labels.js';
+import { translateModule } from './translate.js';
 import { isAny } from 'bpmn-js/lib/util/ModelUtil';
 import { isExpanded } from 'bpmn-js/lib/util/DiUtil';
 import { keepVariableReferences, readJson } from './common.js';
@@ -17,6 +19,7 @@ function start() {
   const settings = {
     forms: readJson(root.dataset.forms, []),
     roles: readJson(root.dataset.roles, []),
+    lanes: readJson(root.dataset.lanes, {}),
     i18n: readJson(root.dataset.i18n, {}),
   };
   const i18n = settings.i18n;
@@ -37,9 +40,12 @@ function start() {
       BpmnPropertiesProviderModule,
       DondocPropertiesProviderModule,
       NestedLaneRefsModule,
+      LaneLabelsModule,
+      translateModule(root.dataset.locale || 'vi'),
     ],
     moddleExtensions: { spiffworkflow },
     dondoc: settings,
+    dondocLabels: { lanes: readJson(root.dataset.lanes, {}) },
   });
   const canvas = modeler.get('canvas');
   const commandStack = modeler.get('commandStack');

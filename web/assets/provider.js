@@ -133,8 +133,9 @@ function RoleEntry(props) {
   const setValue = (value) => modeling.updateProperties(element, { name: value || undefined });
   const getOptions = () => {
     const options = [{ value: '', label: i18n.noForm || '(none)' }];
+    const names = settings.lanes || {};
     for (const role of settings.roles || []) {
-      options.push({ value: role, label: role });
+      options.push({ value: role, label: names[role] ? `${names[role]} (${role})` : role });
     }
     return withCurrent(options, getValue());
   };
@@ -164,7 +165,8 @@ function TimerTypeEntry(props) {
     commandStack.execute('element.updateModdleProperties', { element, moddleElement: definition, properties });
   };
   const getOptions = () => {
-    const options = TIMER_TYPES.map((type) => ({ value: type, label: type }));
+    const names = i18n.timerTypes || {};
+    const options = TIMER_TYPES.map((type) => ({ value: type, label: names[type] || type }));
     if (!getValue()) {
       options.unshift({ value: '', label: i18n.noForm || '(none)' });
     }

@@ -3,6 +3,7 @@
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import spiffworkflow from './spiffworkflow.json';
 import { readJson } from './common.js';
+import LaneLabelsModule from './labels.js';
 
 // When an element has several states (one per assignment), the most urgent one is shown.
 const RANK = { overdue: 4, active: 3, waiting_timer: 2, completed: 1 };
@@ -19,6 +20,8 @@ function start() {
   const viewer = new NavigatedViewer({
     container: root.querySelector('#instance-canvas'),
     moddleExtensions: { spiffworkflow },
+    additionalModules: [LaneLabelsModule],
+    dondocLabels: { lanes: readJson(root.dataset.lanes, {}) },
   });
   const canvas = viewer.get('canvas');
   const elementRegistry = viewer.get('elementRegistry');

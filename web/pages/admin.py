@@ -193,6 +193,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
                     active=bool(form.active.data),
                     parent_code=form.parent.data or None,
                     leader_id=_chosen_id(form.leader.data),
+                    any_officer_drafts=bool(form.any_officer_drafts.data),
                 )
         except InvalidInput as exc:
             problems = problems_of(exc)

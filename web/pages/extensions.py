@@ -1,6 +1,9 @@
-"""Extension pages: a unit head asks for more time; a leader grants or refuses."""
+"""Extension pages: a unit head asks for more time (on the step's page, which shows what is
+wrong with a refused request); a leader grants or refuses."""
 
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,10 +13,12 @@ from web import context
 from web.context import login_required
 from web.forms import ExtensionDecisionForm, ExtensionRequestForm
 from web.messages import problems_of
+from web.pages.work import step_page_again
 from web.safety import safe_next
 from workflows import InvalidInput, decide_extension, extension_requests, request_extension
 
 bp = Blueprint("extensions", __name__)
+STEP_PAGE = re.compile(r"^/work/([0-9a-fA-F-]{36})$")
 
 
 @bp.post("/assignments/<int:assignment_id>/extension")
@@ -38,6 +43,9 @@ def ask(assignment_id: int) -> Response | tuple[str, int]:
             return redirect(back)
     else:
         problems = {name: "; ".join(errors) for name, errors in form.errors.items()}
+    step = STEP_PAGE.match(back)
+    if step:
+        return step_page_again(step.group(1), form, problems)
     return render_template("extensions/problem.html", problems=problems, back=back), 422
 
 
@@ -53,7 +61,9 @@ def decide(request_id: int) -> Response | str | tuple[str, int]:
         data=None if request.method == "POST" else {"due_on": found[0].proposed_due_on}
     )
     problems: dict[str, str] = {}
-    if form.validate_on_submit():
+    if request.method == "POST" and not form.validate_on_submit():
+        problems = {name: "; ".join(errors) for name, errors in form.errors.items()}
+    elif form.validate_on_submit():
         try:
             decide_extension(
                 context.db(),

@@ -38,6 +38,7 @@ def task_inputs(entries: Iterable[Any]) -> list[TaskInput]:
                 entry.due_on.data,
                 reporting,
                 reporting_until=entry.reporting_until.data if reporting != "once" else None,
+                instruction=(entry.instruction.data or "").strip(),
             )
         )
     return tasks

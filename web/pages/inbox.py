@@ -11,7 +11,7 @@ from web.context import login_required
 from workflows import FORM_KEY, extension_requests, inbox
 
 bp = Blueprint("inbox", __name__)
-STEPS = ("assign", "execute", "report", "accept", "contribute", "acknowledge")
+STEPS = ("assign", "execute", "report", "sign_off", "accept", "contribute", "acknowledge")
 
 
 @bp.get("/")

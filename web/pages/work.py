@@ -1,4 +1,6 @@
-"""Step pages: assign, execute, report, accept or return, contribute, acknowledge, hand over."""
+"""Step pages: assign, execute, report, sign off, accept or return, contribute, acknowledge,
+hand over. Each shows what the person needs to decide: the files of the report in question
+(with previews), the contributions, the previous round of a redo, the leader's instructions."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from web.forms import (
     HandOverForm,
     NoteForm,
     ReportForm,
+    SignOffForm,
     options,
 )
 from web.messages import problems_of, translate
@@ -47,6 +50,7 @@ FORMS: dict[str, type[FlaskForm]] = {
     "execute": NoteForm,
     "report": ReportForm,
     "contribute": ReportForm,
+    "sign_off": SignOffForm,
     "accept": DecisionForm,
     "acknowledge": DecisionForm,
 }
@@ -56,6 +60,7 @@ DONE_MESSAGES = {
     "execute": _l("Work started."),
     "report": _l("Report submitted for approval."),
     "contribute": _l("Contribution sent to the lead unit."),
+    "sign_off": _l("Decision recorded."),
     "accept": _l("Decision recorded."),
     "acknowledge": _l("Decision recorded."),
 }
@@ -71,6 +76,12 @@ def _build_form(page: WorkItemPage) -> FlaskForm:
             [("accept", _l("Acknowledge")), ("return", _l("Send back"))]
         )
         return decision
+    if page.step in ("report", "contribute"):
+        return _report_form(page)
+    if page.step == "sign_off":
+        pending = page.pending
+        text = pending.text if pending is not None else ""
+        return SignOffForm(data=None if request.method == "POST" else {"text": text})
     if page.step != "assign":
         return form_class()
     assign = AssignForm(data=None if request.method == "POST" else _assign_data(page))
@@ -80,8 +91,21 @@ def _build_form(page: WorkItemPage) -> FlaskForm:
     return assign
 
 
+def _report_form(page: WorkItemPage) -> FlaskForm:
+    """A redo starts from the previous round's text, its files kept unless unticked."""
+    previous = page.previous
+    data = None
+    if request.method != "POST" and previous is not None:
+        data = {"text": previous.text, "keep": [str(f.id) for f in previous.files]}
+    form = ReportForm(data=data)
+    files = previous.files if previous is not None else ()
+    form.keep.choices = options([(str(f.id), f.filename) for f in files])
+    return form
+
+
 def _assign_data(page: WorkItemPage) -> dict[str, Any]:
     return {
+        "instruction": page.directive.instruction,
         "tasks": [
             {
                 "content": task.content,
@@ -92,9 +116,10 @@ def _assign_data(page: WorkItemPage) -> dict[str, Any]:
                 "coordinating_units": [
                     a.unit_code for a in task.assignments if a.role == "coordinating"
                 ],
+                "instruction": task.instruction,
             }
             for task in page.directive.tasks
-        ]
+        ],
     }
 
 
@@ -111,6 +136,7 @@ def _submission(step: str, form: Any) -> Submission:
 
     decision = getattr(form, "decision", None)
     attachments = getattr(form, "attachments", None)
+    keep = getattr(form, "keep", None)
     return Submission(
         step=step,
         note=text("note"),
@@ -121,12 +147,21 @@ def _submission(step: str, form: Any) -> Submission:
         uploads=tuple(uploads_from(request.files.getlist(attachments.name)))
         if attachments is not None
         else (),
+        keep=tuple(int(v) for v in (keep.data or []) if str(v).isdigit()) if keep else (),
+        instruction=text("instruction"),
     )
 
 
 def _stale(exc: TaskNoLongerReady, step: str | None) -> tuple[str, int]:
     typed = {key: value for key, value in request.form.items() if key != "csrf_token"}
     return render_template("work/stale.html", exc=exc, typed=typed, step=step), 409
+
+
+def _unconfirmed(page: WorkItemPage, form: Any) -> dict[str, str]:
+    """Reporting before every coordinating unit has contributed needs a tick (a confirmation)."""
+    if page.step == "report" and page.missing and not form.confirm.data:
+        return {"confirm": _("tick the box to report before their contributions")}
+    return {}
 
 
 @bp.route("/work/<item_id>", methods=["GET", "POST"])
@@ -144,6 +179,8 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
         if not page.may_act:
             abort(403)
         if form.validate_on_submit():
+            problems = _unconfirmed(page, form)
+        if form.validate_on_submit() and not problems:
             try:
                 _apply(page.step, item_id, form)
             except InvalidInput as exc:
@@ -153,8 +190,19 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
             else:
                 flash(str(DONE_MESSAGES[page.step]), "success")
                 return redirect(url_for("inbox.index"))
-    members = _members(page)
     status = 422 if request.method == "POST" else 200
+    return render_step(page, form, problems), status
+
+
+def render_step(
+    page: WorkItemPage,
+    form: Any,
+    problems: dict[str, str],
+    extension: Any | None = None,
+    extension_problems: dict[str, str] | None = None,
+) -> str:
+    """The page of a built-in step (also shown again when an extension request is refused)."""
+    members = _members(page)
     may_extend = (
         page.assignment is not None
         and page.assignment.due_at is not None
@@ -170,13 +218,22 @@ def step(item_id: str) -> Response | str | tuple[str, int]:
     return render_template(
         f"work/{TEMPLATES.get(page.step, page.step)}.html",
         asked=asked,
-        extension=ExtensionRequestForm() if may_extend else None,
+        extension=(extension or ExtensionRequestForm()) if may_extend else None,
+        extension_problems=extension_problems or {},
         page=page,
         form=form,
         problems=problems,
         members=members,
         handover=HandOverForm(),
-    ), status
+    )
+
+
+def step_page_again(item_id: str, extension: Any, problems: dict[str, str]) -> tuple[str, int]:
+    """Show a step's page again with the refused extension request and why (422)."""
+    page = work_item_page(context.db(), context.my_id(), item_id)
+    if page.step not in FORMS:
+        abort(404)
+    return render_step(page, _build_form(page), {}, extension, problems), 422
 
 
 def _form_step(page: WorkItemPage, item_id: str) -> Response | tuple[str, int]:

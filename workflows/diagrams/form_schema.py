@@ -31,7 +31,9 @@ from workflows.diagrams.form_patterns import FORMAT_CHECKER, TooSlow, form_error
 from workflows.errors import InvalidInput
 from workflows.messages import N_, Message
 
-BUILTIN_FORMS = frozenset({"assign", "execute", "report", "accept", "contribute", "acknowledge"})
+BUILTIN_FORMS = frozenset(
+    {"assign", "execute", "report", "sign_off", "accept", "contribute", "acknowledge"}
+)
 FORM_KEY = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 RESERVED_KEYS = frozenset({"new"})  # /admin/forms/new is the editor of a new form

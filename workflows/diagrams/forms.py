@@ -34,6 +34,7 @@ BUILTIN_TITLES = {  # as bpmn/directive.bpmn names the tasks that use them
     "assign": "Giao nhiệm vụ / Assign",
     "execute": "Thực hiện / Execute",
     "report": "Báo cáo kết quả / Report",
+    "sign_off": "Ký duyệt báo cáo / Sign off the report",
     "accept": "Duyệt báo cáo / Accept",
     "contribute": "Gửi ý kiến phối hợp / Contribute",
     "acknowledge": "Tiếp nhận ý kiến phối hợp / Acknowledge",

@@ -38,6 +38,7 @@ class UnitRow:
     users: int
     leader_id: int | None = None  # the leader in charge (lãnh đạo phụ trách)
     leader_name: str = ""
+    any_officer_drafts: bool = False  # any officer may draft its reports, not only the chosen one
 
 
 def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
@@ -64,6 +65,7 @@ def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
                 counts.get(u.id, 0),
                 u.leader_id,
                 names.get(u.leader_id or 0, ""),
+                u.any_officer_drafts,
             )
             for u in units
         ]
@@ -114,6 +116,7 @@ def update_unit(
     active: bool,
     parent_code: str | None = None,
     leader_id: int | None | KeepLeader = KEEP,
+    any_officer_drafts: bool | None = None,
     now: datetime | None = None,
 ) -> None:
     """Rename, move (to `parent_code`, None keeps it), (de)activate a unit or give it a leader
@@ -136,6 +139,8 @@ def update_unit(
         unit.name, unit.active = name.strip(), active
         if not isinstance(leader_id, KeepLeader):
             unit.leader_id = _leader(session, leader_id)
+        if any_officer_drafts is not None:
+            unit.any_officer_drafts = any_officer_drafts
         old, new = audit.changes(before, _unit_values(session, unit))
         if new:
             audit.record(
@@ -160,6 +165,7 @@ def _unit_values(session: Session, unit: Unit) -> dict[str, Any]:
         "parent": parent.code if parent else None,
         "active": unit.active,
         "leader": leader.username if leader else None,
+        "any_officer_drafts": unit.any_officer_drafts,
     }
 
 
@@ -176,6 +182,8 @@ def _leader(session: Session, user_id: int | None) -> int | None:
 def _unit_action(after: dict[str, Any]) -> str:
     if "leader" in after and len(after) == 1:
         return "unit_leader_changed"
+    if "any_officer_drafts" in after and len(after) == 1:
+        return "unit_drafting_changed"
     if "active" in after:
         return "unit_reactivated" if after["active"] else "unit_deactivated"
     return "unit_moved" if "parent" in after else "unit_renamed"

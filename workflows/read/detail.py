@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from workflows.errors import NotFound, PermissionDenied
 from workflows.messages import N_
 from workflows.organisation import people
 from workflows.rules.timeliness import days_left, timeliness
-from workflows.tables import Assignment, Directive, Event, Report, Task, User
+from workflows.tables import Assignment, Directive, Event, Report, ReportDraft, Task, User
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,26 @@ class ReportView:
     decided_by: str | None
     decided_at: datetime | None
     comment: str
+    id: int = 0
+    files: tuple[AttachmentInfo, ...] = ()
+    drafted_by: str | None = None  # the officer who drafted it, when the head signed it off
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """An officer's draft and what the head did with it (sent on, sent back, or waiting)."""
+
+    id: int
+    kind: str
+    attempt: int
+    text: str
+    written_by: str
+    written_at: datetime
+    state: str
+    decided_by: str | None
+    decided_at: datetime | None
+    comment: str
+    files: tuple[AttachmentInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +73,8 @@ class AssignmentView:
     open_steps: tuple[str, ...]
     original_due_at: datetime | None = None
     timeliness_original: str = ""
+    drafts: tuple[DraftView, ...] = ()
+    assignee: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,7 @@ class TaskView:
     assignments: tuple[AssignmentView, ...]
     reporting: str = "once"
     reporting_until: date | None = None
+    instruction: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +102,7 @@ class EventView:
     after: dict[str, Any] | None
     detail: str
     fields: tuple[tuple[str, Any], ...] = ()  # (field title, value) of a submitted form
+    on_behalf: str | None = None  # whom the actor stood in for (ủy quyền)
 
 
 @dataclass(frozen=True)
@@ -98,6 +122,7 @@ class DirectiveDetail:
     timeliness_counts: dict[str, int]
     events: tuple[EventView, ...]
     attachments: tuple[AttachmentInfo, ...]
+    instruction: str = ""
 
 
 def directive_detail(
@@ -112,7 +137,8 @@ def directive_detail(
             raise NotFound(N_("no directive %(id)s", id=directive_id))
         if not may_see_directive(session, actor, directive_id):
             raise PermissionDenied(N_("this directive is not addressed to your unit"))
-        tasks = _task_views(session, db, directive, at)
+        files = tuple(attachments_of(session, directive_id))
+        tasks = _task_views(session, db, directive, at, files)
         open_items = tuple(
             session.scalars(
                 select(WorkItem.id).where(WorkItem.instance_id == directive.process_instance_id)
@@ -132,12 +158,17 @@ def directive_detail(
             open_work_items=open_items,
             timeliness_counts=dict(counts),
             events=tuple(_events(session, directive_id)),
-            attachments=tuple(attachments_of(session, directive_id)),
+            attachments=files,
+            instruction=directive.instruction,
         )
 
 
 def _task_views(
-    session: Session, db: Database, directive: Directive, at: datetime
+    session: Session,
+    db: Database,
+    directive: Directive,
+    at: datetime,
+    files: tuple[AttachmentInfo, ...],
 ) -> tuple[TaskView, ...]:
     tasks = session.scalars(
         select(Task).where(Task.directive_id == directive.id).order_by(Task.number)
@@ -145,7 +176,10 @@ def _task_views(
     assignments = session.scalars(
         select(Assignment).where(Assignment.directive_id == directive.id).order_by(Assignment.id)
     ).all()
-    reports = _reports_by_assignment(session, [a.id for a in assignments])
+    ids = [a.id for a in assignments]
+    reports = _reports_by_assignment(session, ids, files)
+    drafts = _drafts_by_assignment(session, ids, files)
+    names = {uid: name for uid, name in session.execute(select(User.id, User.full_name))}
     steps: dict[str, list[str]] = {}
     for ref, form in session.execute(
         select(WorkItem.ref, WorkItem.form).where(
@@ -163,9 +197,17 @@ def _task_views(
                 task.number,
                 task.content,
                 task.due_on,
-                tuple(_assignment_view(a, reports, steps, at, tz, soon) for a in mine),
+                tuple(
+                    replace(
+                        _assignment_view(a, reports, steps, at, tz, soon),
+                        drafts=tuple(drafts.get(a.id, [])),
+                        assignee=names.get(a.assignee_id or 0),
+                    )
+                    for a in mine
+                ),
                 task.reporting,
                 task.reporting_until,
+                task.instruction,
             )
         )
     return tuple(views)
@@ -202,18 +244,19 @@ def _assignment_view(
 
 
 def _reports_by_assignment(
-    session: Session, assignment_ids: list[int]
+    session: Session, assignment_ids: list[int], files: tuple[AttachmentInfo, ...]
 ) -> dict[int, list[ReportView]]:
-    submitter, decider = aliased(User), aliased(User)
+    submitter, decider, drafter = aliased(User), aliased(User), aliased(User)
     rows = session.execute(
-        select(Report, submitter.full_name, decider.full_name)
+        select(Report, submitter.full_name, decider.full_name, drafter.full_name)
         .join(submitter, submitter.id == Report.submitted_by_id)
         .join(decider, decider.id == Report.decided_by_id, isouter=True)
+        .join(drafter, drafter.id == Report.drafted_by_id, isouter=True)
         .where(Report.assignment_id.in_(assignment_ids))
         .order_by(Report.id)
     ).all()
     result: dict[int, list[ReportView]] = {}
-    for report, submitted_by, decided_by in rows:
+    for report, submitted_by, decided_by, drafted_by in rows:
         result.setdefault(report.assignment_id, []).append(
             ReportView(
                 report.kind,
@@ -225,15 +268,51 @@ def _reports_by_assignment(
                 decided_by,
                 report.decided_at,
                 report.comment,
+                report.id,
+                tuple(f for f in files if f.report_id == report.id),
+                drafted_by,
+            )
+        )
+    return result
+
+
+def _drafts_by_assignment(
+    session: Session, assignment_ids: list[int], files: tuple[AttachmentInfo, ...]
+) -> dict[int, list[DraftView]]:
+    writer, decider = aliased(User), aliased(User)
+    rows = session.execute(
+        select(ReportDraft, writer.full_name, decider.full_name)
+        .join(writer, writer.id == ReportDraft.written_by_id)
+        .join(decider, decider.id == ReportDraft.decided_by_id, isouter=True)
+        .where(ReportDraft.assignment_id.in_(assignment_ids))
+        .order_by(ReportDraft.id)
+    ).all()
+    result: dict[int, list[DraftView]] = {}
+    for d, written_by, decided_by in rows:
+        result.setdefault(d.assignment_id, []).append(
+            DraftView(
+                d.id,
+                d.kind,
+                d.attempt,
+                d.text,
+                written_by,
+                d.written_at,
+                d.state,
+                decided_by,
+                d.decided_at,
+                d.comment,
+                tuple(f for f in files if f.draft_id == d.id),
             )
         )
     return result
 
 
 def _events(session: Session, directive_id: int) -> list[EventView]:
+    principal = aliased(User)
     rows = session.execute(
-        select(Event, User.full_name)
+        select(Event, User.full_name, principal.full_name)
         .join(User, User.id == Event.actor_id, isouter=True)
+        .join(principal, principal.id == Event.on_behalf_of_id, isouter=True)
         .where(Event.directive_id == directive_id)
         .order_by(Event.id)
     ).all()
@@ -247,8 +326,9 @@ def _events(session: Session, directive_id: int) -> list[EventView]:
             e.after,
             e.detail,
             _form_fields(e.after) if e.kind == "form_submitted" else (),
+            on_behalf,
         )
-        for e, name in rows
+        for e, name, on_behalf in rows
     ]
 
 

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, Select, and_, cast, func, select
+from sqlalchemy.orm import Session
 
 from engine import WorkItem, utcnow
-from workflows.access.permissions import may_act_clause
+from workflows.access.permissions import delegators_of, may_act_clause
 from workflows.db import Database
 from workflows.organisation import people
 from workflows.rules.timeliness import days_left, timeliness
-from workflows.tables import Assignment, Directive, Task, User
+from workflows.tables import Assignment, Directive, Report, ReportDraft, Task, User
 
 SORTS = {
     "due": (WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.created_at),
@@ -43,6 +44,7 @@ class InboxItem:
     days_left: int | None
     timeliness: str
     waiting_since: datetime
+    returned_reason: str | None = None  # the step redoes a report returned with this reason
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class InboxPage:
     titles: dict[str, str] = field(default_factory=dict)  # a task title per step (form) key
 
 
-def _base(actor: User) -> Select[Any]:
+def _base(actor: User, delegators: list[User]) -> Select[Any]:
     assignee = people.assignee_alias()
     query = (
         select(WorkItem, Directive, Assignment, Task, assignee.full_name)
@@ -68,7 +70,7 @@ def _base(actor: User) -> Select[Any]:
         .join(assignee, assignee.id == Assignment.assignee_id, isouter=True)
         .where(Directive.status.in_(("assigning", "in_progress")))
     )
-    return query.where(may_act_clause(actor))
+    return query.where(may_act_clause(actor, delegators))
 
 
 def inbox(
@@ -86,7 +88,7 @@ def inbox(
     page = min(max(page, 1), 100_000)
     with db.reading() as session:
         actor = people.load_actor(session, user_id)
-        base = _base(actor)
+        base = _base(actor, delegators_of(session, actor, at.astimezone(db.settings.tz).date()))
         counted = base.with_only_columns(
             WorkItem.form, func.min(WorkItem.title), func.count()
         ).group_by(WorkItem.form)
@@ -105,12 +107,40 @@ def inbox(
             .offset((page - 1) * per_page)
             .limit(per_page)
         ).all()
-        items = tuple(_item(db, row, at) for row in rows)
+        reasons = _returned_reasons(session, [row[2].id for row in rows if row[2] is not None])
+        items = tuple(_item(db, row, at, reasons) for row in rows)
     return InboxPage(items, total, page, per_page, counts, overdue, titles)
 
 
-def _item(db: Database, row: Any, at: datetime) -> InboxItem:
+REDO_STEPS = frozenset({"execute", "report", "contribute"})
+
+
+def _returned_reasons(session: Session, assignment_ids: list[int]) -> dict[int, str]:
+    """The reason of each assignment's latest round when it was returned (or sent back)."""
+    latest: dict[int, tuple[datetime, str | None]] = {}
+    reports = session.execute(
+        select(Report.assignment_id, Report.submitted_at, Report.decision, Report.comment).where(
+            Report.assignment_id.in_(assignment_ids)
+        )
+    ).all()
+    drafts = session.execute(
+        select(
+            ReportDraft.assignment_id,
+            ReportDraft.written_at,
+            ReportDraft.state,
+            ReportDraft.comment,
+        ).where(ReportDraft.assignment_id.in_(assignment_ids))
+    ).all()
+    for assignment_id, at, outcome, comment in [*reports, *drafts]:
+        reason = comment if outcome in ("returned", "sent_back") else None
+        if assignment_id not in latest or at >= latest[assignment_id][0]:
+            latest[assignment_id] = (at, reason)
+    return {key: reason for key, (_, reason) in latest.items() if reason is not None}
+
+
+def _item(db: Database, row: Any, at: datetime, reasons: dict[int, str]) -> InboxItem:
     item, directive, assignment, task, assignee = row
+    redo = assignment is not None and item.form in REDO_STEPS
     tz, soon = db.settings.tz, db.settings.due_soon_days
     return InboxItem(
         work_item_id=item.id,
@@ -121,7 +151,7 @@ def _item(db: Database, row: Any, at: datetime) -> InboxItem:
         directive_title=directive.title,
         task_no=task.number if task else None,
         task_content=task.content if task else "",
-        unit_code=item.unit,
+        unit_code=item.unit or (assignment.unit_code if assignment else None),
         unit_name=assignment.unit_name if assignment else "",
         role=assignment.role if assignment else None,
         assignment_id=assignment.id if assignment else None,
@@ -130,4 +160,5 @@ def _item(db: Database, row: Any, at: datetime) -> InboxItem:
         days_left=days_left(item.due_at, at, tz),
         timeliness=timeliness(item.due_at, None, at, soon),
         waiting_since=item.created_at,
+        returned_reason=reasons.get(assignment.id) if redo else None,
     )

@@ -1,4 +1,9 @@
-"""One work item as its page shows it: the step, its directive, its assignment, related input."""
+"""One work item as its page shows it: the step, its directive, its assignment, related input.
+
+Besides the step itself, the page gets what the person needs to decide: the report or draft
+in question with its files, the previous round to start a redo from, the contributions of the
+coordinating units (and which have not come in yet), the leader's instructions.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine import ReadyTask, utcnow
 from workflows import history
-from workflows.access.permissions import check_may_act, may_see_directive
+from workflows.access.permissions import check_may_act, delegators_of, may_see_directive
 from workflows.db import Database
 from workflows.errors import NotFound, PermissionDenied, TaskNoLongerReady
 from workflows.messages import N_, Message
@@ -19,6 +24,7 @@ from workflows.pipeline import ready_work_item, step_facts
 from workflows.read.detail import (
     AssignmentView,
     DirectiveDetail,
+    DraftView,
     ReportView,
     TaskView,
     directive_detail,
@@ -40,6 +46,14 @@ class WorkItemPage:
     contributions: tuple[tuple[str, ReportView], ...]
     may_act: bool
     why_not: Message | None
+    on_behalf_of: str | None = None  # the person the reader would act for (ủy quyền)
+    pending: ReportView | DraftView | None = None  # what accept/acknowledge/sign_off decide on
+    previous: ReportView | DraftView | None = None  # a returned round to start the redo from
+    missing: tuple[str, ...] = ()  # coordinating units that have not contributed yet
+
+
+REDO = ("returned", "sent_back")
+CONTRIBUTED = ("reported", "accepted")
 
 
 def work_item_page(
@@ -59,8 +73,10 @@ def work_item_page(
         )
         if directive_id is None or not may_see_directive(session, actor, directive_id):
             raise PermissionDenied(N_("this step belongs to a directive not addressed to you"))
-        may_act, why_not = _may_act(session, actor, item)
-    detail = directive_detail(db, user_id, directive_id, now or utcnow())
+        at = now or utcnow()
+        delegators = delegators_of(session, actor, at.astimezone(db.settings.tz).date())
+        may_act, why_not, principal = _may_act(session, actor, item, delegators)
+    detail = directive_detail(db, user_id, directive_id, at)
     task, assignment = _find(detail, item.ref)
     return WorkItemPage(
         work_item_id,
@@ -73,6 +89,10 @@ def work_item_page(
         _contributions(task),
         may_act,
         why_not,
+        principal,
+        _pending(item.form, assignment),
+        _previous(item.form, assignment),
+        _missing(item.form, task, assignment),
     )
 
 
@@ -94,16 +114,62 @@ def step_for_actor(db: Database, user_id: int, work_item_id: str) -> StepAccess:
         )
         if directive_id is None or not may_see_directive(session, actor, directive_id):
             raise PermissionDenied(N_("this step belongs to a directive not addressed to you"))
-        check_may_act(actor, step_facts(session, item))
+        today = utcnow().astimezone(db.settings.tz).date()
+        check_may_act(actor, step_facts(session, item), delegators_of(session, actor, today))
         return StepAccess(item.form, directive_id)
 
 
-def _may_act(session: Session, actor: User, item: ReadyTask) -> tuple[bool, Message | None]:
+def _may_act(
+    session: Session, actor: User, item: ReadyTask, delegators: list[User]
+) -> tuple[bool, Message | None, str | None]:
     try:
-        check_may_act(actor, step_facts(session, item))
+        principal = check_may_act(actor, step_facts(session, item), delegators)
     except PermissionDenied as exc:
-        return False, exc.message
-    return True, None
+        return False, exc.message, None
+    return True, None, principal.full_name if principal else None
+
+
+def _pending(step: str, assignment: AssignmentView | None) -> ReportView | DraftView | None:
+    if assignment is None:
+        return None
+    if step == "sign_off":
+        waiting = [d for d in assignment.drafts if d.state == "submitted"]
+        return waiting[-1] if waiting else None
+    if step in ("accept", "acknowledge"):
+        undecided = [r for r in assignment.reports if r.decision is None]
+        return undecided[-1] if undecided else None
+    return None
+
+
+def _previous(step: str, assignment: AssignmentView | None) -> ReportView | DraftView | None:
+    """The latest round of a report or contribution, if it came back to be redone."""
+    if assignment is None or step not in ("report", "contribute"):
+        return None
+    rounds: list[ReportView | DraftView] = [*assignment.reports, *assignment.drafts]
+    if not rounds:
+        return None
+    latest = max(rounds, key=_when)
+    outcome = latest.state if isinstance(latest, DraftView) else latest.decision
+    return latest if outcome in REDO else None
+
+
+def _when(round_: ReportView | DraftView) -> datetime:
+    return round_.written_at if isinstance(round_, DraftView) else round_.submitted_at
+
+
+def _missing(
+    step: str, task: TaskView | None, assignment: AssignmentView | None
+) -> tuple[str, ...]:
+    """The coordinating units of the task whose contribution has not come in yet."""
+    if task is None or assignment is None or assignment.role != "lead":
+        return ()
+    if step not in ("report", "sign_off", "accept"):
+        return ()
+    return tuple(
+        a.unit_name
+        for a in task.assignments
+        if a.role == "coordinating" and a.state not in CONTRIBUTED
+    )
 
 
 def _find(

@@ -18,7 +18,7 @@ from workflows.db import Database
 from workflows.directives import MODEL_KEY
 from workflows.entry import DirectiveInput, TaskInput
 from workflows.organisation import people
-from workflows.tables import Unit
+from workflows.tables import Unit, User
 
 DEFAULT_BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "directive.bpmn"
 DEMO_USERNAMES = {
@@ -86,9 +86,19 @@ def install_demo(db: Database, fixture: dict[str, Any] | None = None) -> list[De
                 head_title=unit["head_title"],
                 parent_code=root["code"],
             )
-        return _demo_users(session, data)
+        logins = _demo_users(session, data)
+        _leaders_in_charge(session, data.get("leaders_in_charge", {}))
+        return logins
 
     return db.command(run)
+
+
+def _leaders_in_charge(session: Session, leaders: dict[str, str]) -> None:
+    for code, username in leaders.items():
+        unit = session.scalar(select(Unit).where(Unit.code == code))
+        leader = session.scalar(select(User).where(User.username == username))
+        if unit is not None and leader is not None:
+            unit.leader_id = leader.id
 
 
 def _demo_users(session: Session, data: dict[str, Any]) -> list[DemoLogin]:
@@ -107,7 +117,7 @@ def _demo_users(session: Session, data: dict[str, Any]) -> list[DemoLogin]:
                 username,
                 f"{title} ({code})" if spec["unit"] == "*" else title,
                 code,
-                [role],
+                [role, *spec.get("also", [])],
                 password,
                 title=title,
             )
@@ -116,8 +126,8 @@ def _demo_users(session: Session, data: dict[str, Any]) -> list[DemoLogin]:
 
 
 def _demo_username(role: str, unit_code: str, used: dict[str, int]) -> str:
-    if role in ("unit_head", "unit_staff"):
-        prefix = "truong" if role == "unit_head" else "cv"
+    if role in ("unit_head", "unit_staff", "deputy_head"):
+        prefix = {"unit_head": "truong", "unit_staff": "cv", "deputy_head": "pho"}[role]
         return f"{prefix}.{unit_code.lower()}"
     names = DEMO_USERNAMES.get(role, (role,))
     index = used.get(role, 0)

@@ -1,9 +1,10 @@
 """Complete any step: the one use case the step page and the JSON API both call.
 
 The step a work item is decides what its submission means: the assignment of the directive,
-execute, report, accept or return, contribute, acknowledge or send back, or a generic step
-with a JSON Schema form. Who may act is checked first, by the one rule of
-`workflows.access.permissions`, then again inside the step's own transaction.
+execute, report, the head's sign-off of an officer's draft, accept or return, contribute,
+acknowledge or send back, or a generic step with a JSON Schema form. Who may act is checked
+first, by the one rule of `workflows.access.permissions`, then again inside the step's own
+transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from workflows.steps.unit_work import (
     accept_report,
     acknowledge_contribution,
     return_report,
+    sign_off,
     start_work,
     submit_contribution,
     submit_report,
@@ -38,12 +40,14 @@ class Submission:
 
     step: str | None = None  # the step the caller thinks it is: refused when it is another
     note: str = ""  # execute: a progress note
-    text: str = ""  # report, contribute: the result
-    decision: str | None = None  # accept, acknowledge: "accept" or "return"
-    comment: str = ""  # accept, acknowledge: the comment, or the reason for returning
+    text: str = ""  # report, contribute: the result; sign_off: the edited text ("" keeps it)
+    decision: str | None = None  # accept, acknowledge, sign_off: "accept" or "return"
+    comment: str = ""  # accept, acknowledge, sign_off: the comment, or the reason for returning
     tasks: tuple[TaskInput, ...] | None = None  # assign: the tasks as edited (None: as entered)
     values: Mapping[str, str | list[str]] = field(default_factory=dict)  # a form step's fields
-    uploads: tuple[Upload, ...] = ()  # report, contribute: evidence files
+    uploads: tuple[Upload, ...] = ()  # report, contribute, sign_off: evidence files
+    keep: tuple[int, ...] = ()  # report, contribute: files of the previous round to carry on
+    instruction: str = ""  # assign: the leader's instruction (ý kiến chỉ đạo) to every unit
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def complete_step(
 
 
 def _assign(db: Database, me: int, item: str, sent: Submission, now: datetime | None) -> None:
-    assign_directive(db, me, item, sent.tasks, now)
+    assign_directive(db, me, item, sent.tasks, now, sent.instruction)
 
 
 def _execute(db: Database, me: int, item: str, sent: Submission, now: datetime | None) -> None:
@@ -85,11 +89,11 @@ def _execute(db: Database, me: int, item: str, sent: Submission, now: datetime |
 
 
 def _report(db: Database, me: int, item: str, sent: Submission, now: datetime | None) -> None:
-    submit_report(db, me, item, sent.text, now, sent.uploads)
+    submit_report(db, me, item, sent.text, now, sent.uploads, sent.keep)
 
 
 def _contribute(db: Database, me: int, item: str, sent: Submission, now: datetime | None) -> None:
-    submit_contribution(db, me, item, sent.text, now, sent.uploads)
+    submit_contribution(db, me, item, sent.text, now, sent.uploads, sent.keep)
 
 
 def _accept(db: Database, me: int, item: str, sent: Submission, now: datetime | None) -> None:
@@ -101,6 +105,10 @@ def _accept(db: Database, me: int, item: str, sent: Submission, now: datetime | 
 
 def _acknowledge(db: Database, me: int, item: str, sent: Submission, now: datetime | None) -> None:
     acknowledge_contribution(db, me, item, _accepted(sent), sent.comment, now)
+
+
+def _sign_off(db: Database, me: int, item: str, sent: Submission, now: datetime | None) -> None:
+    sign_off(db, me, item, _accepted(sent), sent.text, sent.comment, now, sent.uploads)
 
 
 def _form(db: Database, me: int, item: str, sent: Submission, now: datetime | None) -> None:
@@ -117,6 +125,7 @@ ACTIONS: dict[str, Action] = {
     "assign": _assign,
     "execute": _execute,
     "report": _report,
+    "sign_off": _sign_off,
     "contribute": _contribute,
     "accept": _accept,
     "acknowledge": _acknowledge,

@@ -43,7 +43,9 @@ def complete_form_step(
         key = ready_work_item(session, db, work_item_id).form
         if key in BUILTIN_FORMS:
             raise WrongStep(N_("the %(step)s step has its own page", step=key))
-        item, directive = directive_of_work_item(session, db, actor, work_item_id, form=key)
+        item, directive, on_behalf = directive_of_work_item(
+            session, db, actor, work_item_id, key, at
+        )
         assignment = _assignment(session, item.ref)
         form = form_view(session, key)
         values = _values(form, raw_values, checked)
@@ -61,6 +63,7 @@ def complete_form_step(
                 "values": values,
                 "labels": {name: form.title_of(name) for name in values},
             },
+            on_behalf_of=on_behalf,
         )
         complete_work_item(session, db, directive, item, {key: values}, actor, at)
         return values

@@ -1,116 +1,35 @@
-"""Use cases of one assignment's steps: execute, report, accept or return, contribute."""
+"""Use cases of one assignment's steps: execute, accept or return, acknowledge, hand over.
+
+Reports and contributions (an officer's draft, the head's sign-off) are in `reporting`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import ReadyTask, StepResult, utcnow
+from engine import StepResult, utcnow
 from workflows import history, notifications
-from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound
-from workflows.messages import N_, Message
+from workflows.messages import N_
 from workflows.organisation import people
-from workflows.pipeline import (
-    apply_step_result,
-    assignment_of,
-    complete_work_item,
-    directive_of_work_item,
-    run_work_item,
-)
-from workflows.tables import Assignment, Directive, Report, User
+from workflows.steps.base import MAX_TEXT_LENGTH, Step, required_text, run_step
+from workflows.steps.reporting import sign_off, submit_contribution, submit_report
+from workflows.tables import Assignment, Report, User
 
-MAX_TEXT_LENGTH = 20_000
-
-
-@dataclass
-class Step:
-    """What a step's use case works on, loaded and checked in its transaction."""
-
-    session: Session
-    db: Database
-    actor: User
-    item: ReadyTask
-    directive: Directive
-    assignment: Assignment
-    at: datetime
-    written: list[Path] = field(default_factory=list)
-
-    def complete(self, data: dict[str, Any]) -> None:
-        """Complete the work item in the engine with the step's data, and apply what followed."""
-        complete_work_item(
-            self.session, self.db, self.directive, self.item, data, self.actor, self.at
-        )
-
-    def run(self, data: dict[str, Any]) -> StepResult:
-        """Complete the work item in the engine; `apply` the result once the step is recorded."""
-        return run_work_item(self.session, self.db, self.item, data)
-
-    def apply(self, result: StepResult) -> None:
-        """Record the timers that fired and close the directive if its process ended."""
-        apply_step_result(self.session, self.db, self.directive, result, self.at)
-
-    def record(self, kind: str, before: str, detail: str = "") -> None:
-        """Append the step's event, from state `before` to the assignment's current state."""
-        history.record(
-            self.session,
-            kind,
-            at=self.at,
-            actor=self.actor,
-            directive_id=self.directive.id,
-            assignment_id=self.assignment.id,
-            work_item_id=self.item.id,
-            before={"state": before},
-            after={"state": self.assignment.state, "attempt": self.assignment.attempt},
-            detail=detail,
-        )
-
-
-def _run_step(
-    db: Database,
-    actor_id: int,
-    work_item_id: str,
-    form: str,
-    now: datetime | None,
-    apply: Callable[[Step], None],
-) -> None:
-    at = now or utcnow()
-
-    written: list[Path] = []
-
-    def run(session: Session) -> None:
-        remove_files(written)  # a retried attempt starts without the files of the last one
-        written.clear()
-        actor = people.load_actor(session, actor_id)
-        item, directive = directive_of_work_item(session, db, actor, work_item_id, form)
-        assignment = assignment_of(session, item)
-        step = Step(session, db, actor, item, directive, assignment, at)
-        try:
-            apply(step)
-        finally:
-            written.extend(step.written)
-
-    try:
-        db.command(run)
-    except BaseException:
-        remove_files(written)
-        raise
-
-
-def _required_text(name: str, value: str, message: Message) -> str:
-    text = value.strip()
-    if not text:
-        raise InvalidInput({name: message})
-    if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidInput({name: N_("at most %(count)s characters", count=MAX_TEXT_LENGTH)})
-    return text
+__all__ = [
+    "accept_report",
+    "acknowledge_contribution",
+    "hand_over",
+    "return_report",
+    "sign_off",
+    "start_work",
+    "submit_contribution",
+    "submit_report",
+]
 
 
 def start_work(
@@ -123,80 +42,13 @@ def start_work(
     def apply(step: Step) -> None:
         before = step.assignment.state
         step.assignment.state = "in_progress"
-        step.assignment.attempt += 1
+        if before != "returned":  # a return counted the new round already
+            step.assignment.attempt += 1
         step.assignment.started_at = step.assignment.started_at or step.at
         step.record("work_started", before, note.strip())
         step.complete({"execution_note": note.strip()})
 
-    _run_step(db, actor_id, work_item_id, "execute", now, apply)
-
-
-def _submit(step: Step, kind: str, text: str, data_key: str, uploads: Sequence[Upload]) -> None:
-    before = step.assignment.state
-    report = Report(
-        assignment_id=step.assignment.id,
-        kind=kind,
-        attempt=step.assignment.attempt,
-        cycle=step.assignment.cycle,
-        text=text,
-        submitted_by_id=step.actor.id,
-        submitted_at=step.at,
-    )
-    step.session.add(report)
-    if uploads:
-        step.session.flush()
-        step.written += store_uploads(
-            step.session,
-            step.db,
-            uploads,
-            directive_id=step.directive.id,
-            report_id=report.id,
-            actor=step.actor,
-            at=step.at,
-        )
-    step.assignment.state, step.assignment.reported_at = "reported", step.at
-    step.record(f"{kind}_submitted", before, text)
-    step.complete({data_key: text})
-
-
-def submit_report(
-    db: Database,
-    actor_id: int,
-    work_item_id: str,
-    text: str,
-    now: datetime | None = None,
-    uploads: Sequence[Upload] = (),
-) -> None:
-    """Submit the lead unit's result report (with evidence files) to be accepted or returned."""
-    body = _required_text("text", text, N_("the report needs its result text"))
-    _run_step(
-        db,
-        actor_id,
-        work_item_id,
-        "report",
-        now,
-        lambda s: _submit(s, "report", body, "report_text", uploads),
-    )
-
-
-def submit_contribution(
-    db: Database,
-    actor_id: int,
-    work_item_id: str,
-    text: str,
-    now: datetime | None = None,
-    uploads: Sequence[Upload] = (),
-) -> None:
-    """Submit a coordinating unit's contribution for the lead unit to acknowledge."""
-    body = _required_text("text", text, N_("the contribution needs its text"))
-    _run_step(
-        db,
-        actor_id,
-        work_item_id,
-        "contribute",
-        now,
-        lambda s: _submit(s, "contribution", body, "contribution_text", uploads),
-    )
+    run_step(db, actor_id, work_item_id, "execute", now, apply)
 
 
 def _pending_report(step: Step, kind: str) -> Report:
@@ -230,6 +82,7 @@ def _decide(step: Step, kind: str, accepted: bool, comment: str) -> None:
         step.assignment.completed_at = report.submitted_at
     else:
         step.assignment.state = "returned"
+        step.assignment.attempt += 1  # the redo is a new round, started at once
     if not accepted and kind == "report":
         notifications.notify_assignment(
             step.session,
@@ -265,15 +118,15 @@ def accept_report(
 ) -> None:
     """Accept the lead unit's report: the assignment is done (hoàn thành)."""
     note = comment.strip()[:MAX_TEXT_LENGTH]
-    _run_step(db, actor_id, work_item_id, "accept", now, lambda s: _decide(s, "report", True, note))
+    run_step(db, actor_id, work_item_id, "accept", now, lambda s: _decide(s, "report", True, note))
 
 
 def return_report(
     db: Database, actor_id: int, work_item_id: str, reason: str, now: datetime | None = None
 ) -> None:
     """Return the report with a reason (trả lại): the unit works on it again."""
-    why = _required_text("reason", reason, N_("say why the report is returned"))
-    _run_step(db, actor_id, work_item_id, "accept", now, lambda s: _decide(s, "report", False, why))
+    why = required_text("reason", reason, N_("say why the report is returned"))
+    run_step(db, actor_id, work_item_id, "accept", now, lambda s: _decide(s, "report", False, why))
 
 
 def acknowledge_contribution(
@@ -288,9 +141,9 @@ def acknowledge_contribution(
     note = (
         comment.strip()
         if accepted
-        else _required_text("comment", comment, N_("say why the contribution is sent back"))
+        else required_text("comment", comment, N_("say why the contribution is sent back"))
     )
-    _run_step(
+    run_step(
         db,
         actor_id,
         work_item_id,
