@@ -1,7 +1,7 @@
 """officers draft, heads sign off, delegations, leaders' instructions
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-10 09:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import engine.tables
 
 
-revision: str = '0011'
-down_revision: str | None = '0010'
+revision: str = '0012'
+down_revision: str | None = '0011'
 branch_labels: str | None = None
 depends_on: str | None = None
 
