@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows import deadlines, history, notifications
+from workflows import deadlines, history, notifications, tallies
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.entry import (
@@ -133,6 +133,7 @@ def assign_directive(
             notifications.notify_assignment(
                 session, db, "assigned", assignment, str(assignment.id), at
             )
+        tallies.refresh_directive(session, directive.id)
 
     db.command(run)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import ReadyTask, StepResult, utcnow
-from workflows import history, notifications
+from workflows import history, notifications, tallies
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound
@@ -242,6 +242,8 @@ def _decide(step: Step, kind: str, accepted: bool, comment: str) -> None:
         )
     step.record(f"{kind}_{report.decision}", before, comment)
     step.apply(result)
+    if accepted:
+        tallies.refresh(step.session, [step.assignment.id])
 
 
 def _next_period(step: Step, result: StepResult) -> tuple[int, datetime | None] | None:
