@@ -195,7 +195,9 @@ def refresh_directive(session: Session, directive_id: int) -> None:
 
 
 def _row(d: Derived) -> DueItem:
-    return DueItem(assignment_id=d.assignment_id, cycle=d.cycle, **{f: getattr(d, f) for f in FIELDS})
+    return DueItem(
+        assignment_id=d.assignment_id, cycle=d.cycle, **{f: getattr(d, f) for f in FIELDS}
+    )
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,9 @@ def disagreements(session: Session) -> list[Disagreement]:
     derived = {(d.assignment_id, d.cycle): d for d in derive(session)}
     changes: dict[int, list[tuple[datetime, datetime]]] = {}
     for item_id, at, due in session.execute(
-        select(DueChange.item_id, DueChange.at, DueChange.due_at).order_by(DueChange.at, DueChange.id)
+        select(DueChange.item_id, DueChange.at, DueChange.due_at).order_by(
+            DueChange.at, DueChange.id
+        )
     ):
         changes.setdefault(item_id, []).append((at, due))
     found: list[Disagreement] = []
