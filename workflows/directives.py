@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows import deadlines, history, notifications, tallies
+from workflows import deadlines, history, notifications, oversight_notices, tallies
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.entry import (
@@ -134,6 +134,7 @@ def assign_directive(
                 session, db, "assigned", assignment, str(assignment.id), at
             )
         tallies.refresh_directive(session, directive.id)
+        oversight_notices.directive_assigned(session, db, directive, at)
 
     db.command(run)
 

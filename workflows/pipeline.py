@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from engine import FiredTimer, ReadyTask, StepResult
-from workflows import history, notifications
+from workflows import history, notifications, oversight_notices
 from workflows.access.permissions import StepFacts, check_may_act
 from workflows.db import Database
 from workflows.errors import (
@@ -147,6 +147,7 @@ def apply_step_result(
             before={"status": "in_progress"},
             after={"status": "completed"},
         )
+        oversight_notices.directive_completed(session, db, directive, at)
 
 
 def _record_timer(

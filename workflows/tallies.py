@@ -78,6 +78,7 @@ def derive(session: Session, assignment_ids: Sequence[int] | None = None) -> lis
         accepted = _accepted_reports(session, ids)
         grants = _grants(session, ids)
         for assignment, assigned_at in rows:
+            assert assigned_at is not None
             found += _items_of(assignment, assigned_at, accepted, grants.get(assignment.id, []))
     return found
 
@@ -103,13 +104,15 @@ def _accepted_reports(session: Session, ids: list[int] | None) -> Accepted:
         query = query.where(Report.assignment_id.in_(ids))
     found: Accepted = {}
     for assignment_id, cycle, submitted, decided in session.execute(query):
-        found.setdefault(assignment_id, {})[cycle] = (submitted, decided)
+        if decided is not None:
+            found.setdefault(assignment_id, {})[cycle] = (submitted, decided)
     return found
 
 
-def _grants(
-    session: Session, ids: list[int] | None
-) -> dict[int, list[tuple[datetime, datetime | None, datetime]]]:
+Grant = tuple[datetime, datetime | None, datetime]  # granted at, deadline before, deadline after
+
+
+def _grants(session: Session, ids: list[int] | None) -> dict[int, list[Grant]]:
     query = (
         select(Event.assignment_id, Event.at, Event.before, Event.after)
         .where(Event.kind == "extension_granted", Event.assignment_id.is_not(None))
@@ -150,7 +153,8 @@ def _items_of(
     ]
     for item in items:
         item.due_at = item.original_due_at
-        item.completed_at, item.accepted_at = reports.get(item.cycle, (None, None))
+        done = reports.get(item.cycle)
+        item.completed_at, item.accepted_at = done if done else (None, None)
     for at, before, new_due in grants:
         item = _extended_item(items, before, assignment.cycle)
         item.changes.append((at, new_due))

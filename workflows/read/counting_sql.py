@@ -15,6 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, se
 from workflows.rules.counting import IN_TERM, LATE, NO_DEADLINE, ON_TIME, OVERDUE
 from workflows.tables import Directive, DueChange, DueItem
 
+Rows = Select[*tuple[Any, ...]]  # a query of any columns
+
 
 @dataclass(frozen=True)
 class Window:
@@ -32,7 +34,7 @@ class Window:
 def due_expr(as_of: datetime, original: bool) -> ColumnElement[Any]:
     """The deadline that stood at `as_of` (see counting.due_as_of)."""
     if original:
-        return DueItem.original_due_at
+        return DueItem.original_due_at.expression
     earlier = (
         select(DueChange.due_at)
         .where(DueChange.item_id == DueItem.id, DueChange.at <= as_of)
@@ -63,10 +65,11 @@ def category_expr(as_of: datetime, due: ColumnElement[Any]) -> ColumnElement[str
 
 def counted_directive(as_of: datetime) -> ColumnElement[bool]:
     """Suspended directives are not counted, nor those cancelled by `as_of`."""
-    return and_(
+    counted: ColumnElement[bool] = and_(
         Directive.status != "suspended",
         or_(Directive.status != "cancelled", Directive.cancelled_at > as_of),
     )
+    return counted
 
 
 def in_period(window: Window, due: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -77,10 +80,10 @@ def in_period(window: Window, due: ColumnElement[Any]) -> ColumnElement[bool]:
     return or_(and_(due > window.start, due <= window.end), and_(due.is_(None), issued))
 
 
-def items(window: Window, *, period: bool = True) -> Select[Any]:
+def items(window: Window, *, period: bool = True) -> Rows:
     """One row per counted item: its unit, role, task, directive, column, deadline, done flag."""
     due = due_expr(window.as_of, window.original)
-    query = (
+    query: Rows = (
         select(
             DueItem.id.label("item_id"),
             DueItem.assignment_id,
@@ -101,7 +104,7 @@ def items(window: Window, *, period: bool = True) -> Select[Any]:
     return query.where(in_period(window, due)) if period else query
 
 
-def tasks(leads: Any) -> Select[Any]:
+def tasks(leads: Any) -> Rows:
     """One row per task and reporting period, from a subquery of its lead items."""
     count, with_due = func.count(), func.count(leads.c.due)
     done = func.sum(leads.c.done)
@@ -128,7 +131,7 @@ def tasks(leads: Any) -> Select[Any]:
 
 def task_in_period(window: Window, task_rows: Any) -> ColumnElement[bool]:
     """A task is in the period by its latest lead deadline (or issue date, as for items)."""
-    issued = task_rows.c.issued_on.between(window.first_day, window.last_day)
+    issued: ColumnElement[bool] = task_rows.c.issued_on.between(window.first_day, window.last_day)
     if window.basis == "issued":
         return issued
     due = task_rows.c.due
@@ -141,11 +144,14 @@ def month_bucket(
     """The index of the month (of `months`) a row falls in: by deadline or by issue date."""
     if len(months) == 1:
         return literal(0)
+    by_issue: ColumnElement[int]
     by_issue = case(
         *((issued_on < months[i + 1], i) for i in range(len(months) - 1)),
         else_=len(months) - 1,
     )
     if window.basis == "issued":
         return by_issue
-    by_due = case(*((due <= ends[i], i) for i in range(len(ends) - 1)), else_=len(ends) - 1)
+    by_due: ColumnElement[int] = case(
+        *((due <= ends[i], i) for i in range(len(ends) - 1)), else_=len(ends) - 1
+    )
     return case((due.is_(None), by_issue), else_=by_due)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
@@ -23,6 +23,7 @@ from workflows.errors import InvalidInput
 from workflows.messages import N_
 from workflows.organisation import people
 from workflows.read import counting_sql as sql
+from workflows.read.counting_sql import Rows
 from workflows.rules import periods
 from workflows.rules.collation import sort_key
 from workflows.rules.counting import CATEGORIES, Grid
@@ -116,7 +117,7 @@ def scope_units(session: Session, actor: User, codes: tuple[str, ...]) -> list[i
     return found
 
 
-def narrowed(query: Select[Any], units: list[int] | None) -> Select[Any]:
+def narrowed(query: Rows, units: list[int] | None) -> Rows:
     """Keep the items of these units (all when None)."""
     return query if units is None else query.where(DueItem.unit_id.in_(units))
 
@@ -245,7 +246,7 @@ def excluded(session: Session, window: sql.Window, units: list[int] | None) -> t
         if window.basis == "issued"
         else or_(and_(due > window.start, due <= window.end), and_(due.is_(None), issued))
     )
-    query = narrowed(
+    query: Rows = narrowed(
         select(Directive.status, func.count(func.distinct(Directive.id)))
         .join(DueItem, DueItem.directive_id == Directive.id)
         .where(
@@ -258,5 +259,5 @@ def excluded(session: Session, window: sql.Window, units: list[int] | None) -> t
         .group_by(Directive.status),
         units,
     )
-    counts = dict(session.execute(query).all())
+    counts: dict[str, int] = {status: int(n) for status, n in session.execute(query).all()}
     return int(counts.get("suspended", 0)), int(counts.get("cancelled", 0))

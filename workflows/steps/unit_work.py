@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import ReadyTask, StepResult, utcnow
-from workflows import history, notifications, tallies
+from workflows import history, notifications, oversight_notices, tallies
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound
@@ -156,6 +156,9 @@ def _submit(step: Step, kind: str, text: str, data_key: str, uploads: Sequence[U
         )
     step.assignment.state, step.assignment.reported_at = "reported", step.at
     step.record(f"{kind}_submitted", before, text)
+    if kind == "report":
+        step.session.flush()
+        oversight_notices.report_arrived(step.session, step.db, step.assignment, report.id, step.at)
     step.complete({data_key: text})
 
 
