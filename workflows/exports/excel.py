@@ -60,6 +60,13 @@ SUMMARY_COLUMNS = (
 TASK_HEADER_ROW = 9
 
 
+def as_text(cell: Any) -> Any:
+    """Keep user text that starts with '=' a text, never a formula Excel would run."""
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
 def local_day(moment: datetime | None, tz: ZoneInfo) -> Any:
     """The last day a due instant covers (or the day of any other instant), as a date."""
     if moment is None:
@@ -147,7 +154,7 @@ def _row(sheet: WriteOnlyWorksheet, values: Sequence[Any], head: bool = False) -
         if isinstance(value, Cell):
             cells.append(value)
             continue
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = as_text(WriteOnlyCell(sheet, value=value))
         cell.border, cell.alignment = BOX, WRAP
         if head:
             cell.font, cell.fill = Font(bold=True), HEAD_FILL
