@@ -26,6 +26,7 @@ from web.pages import (
     inbox,
     models,
     notices,
+    oversight,
     work,
 )
 from workflows import Database, Settings, check_health, unread_notifications
@@ -133,6 +134,7 @@ def _register(app: Flask) -> None:
         extensions.bp,
         forms.bp,
         models.bp,
+        oversight.bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
