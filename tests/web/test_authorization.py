@@ -134,6 +134,7 @@ def cases(w: World) -> list[Case]:
         Case("POST", "/logout/everywhere", "/logout/everywhere", ALL, data={}),
         Case("GET", "/directives/", "/directives/", ALL),
         Case("GET", "/dashboard", "/dashboard", ALL),
+        Case("GET", "/directives/export.<any(xlsx, csv):kind>", "/directives/export.xlsx", ALL),
         Case("GET", "/tasks", "/tasks?category=open_overdue&level=item", ALL),
         Case("GET", "/tasks.<any(xlsx, csv):kind>", "/tasks.csv", ALL),
         Case("GET", "/reports", "/reports", ALL),

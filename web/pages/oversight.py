@@ -23,13 +23,17 @@ from web.context import login_required
 from web.forms import FlaskForm
 from web.messages import problems_of
 from web.pages import oversight_args as args
+from web.pages.directives import directive_filter
 from web.safety import safe_next
 from workflows import (
+    DIRECTIVE_HEAD,
     MAX_EXPORT_ROWS,
     TASK_HEAD,
     InvalidInput,
     csv_text,
     dashboard,
+    directive_values,
+    list_directives,
     list_units,
     mark_notifications_read,
     notice_target,
@@ -44,6 +48,7 @@ from workflows import (
 )
 
 bp = Blueprint("oversight", __name__)
+MAX_DIRECTIVE_ROWS = 10_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -171,6 +176,24 @@ def export_tasks(kind: str) -> Response:
     if kind == "csv":
         return _download(csv_text(TASK_HEAD, rows), name, "text/csv; charset=utf-8")
     return _download(sheet("Nhiệm vụ", TASK_HEAD, rows), name, XLSX)
+
+
+@bp.get("/directives/export.<any(xlsx, csv):kind>")
+@login_required
+def export_directives(kind: str) -> Response:
+    """The directive list with the list page's filters, every page of it (10,000 at most)."""
+    flt = directive_filter()
+    rows, page = [], 1
+    while len(rows) < MAX_DIRECTIVE_ROWS:
+        found = list_directives(context.db(), context.my_id(), flt, page=page, per_page=100)
+        rows += [directive_values(row) for row in found.rows]
+        if page * found.per_page >= found.total:
+            break
+        page += 1
+    name = f"van-ban-{_stamp()}.{kind}"
+    if kind == "csv":
+        return _download(csv_text(DIRECTIVE_HEAD, rows), name, "text/csv; charset=utf-8")
+    return _download(sheet("Văn bản", DIRECTIVE_HEAD, rows), name, XLSX)
 
 
 @bp.get("/reports")
