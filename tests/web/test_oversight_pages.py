@@ -56,10 +56,12 @@ def test_leaders_land_on_the_dashboard_with_the_overdue_list(
     boss = client_for("giamdoc")
     page = boss.get("/", follow_redirects=True).get_data(as_text=True)
     assert "Tổng quan" in page
-    assert "Đang quá hạn" in page and "Tổng hợp đề tài" in page
+    assert "Đang quá hạn" in page
+    assert "Tổng hợp đề tài" in page
     assert "quá hạn 10 ngày" in page
     assert "Đôn đốc QLKH" in page
-    assert 'id="dashboard-data"' in page and "<script>" not in page
+    assert 'id="dashboard-data"' in page
+    assert "<script>" not in page
     assert "Đến hạn trong 7 ngày tới" in page
     assert client_for("cv.qlkh").get("/").headers["Location"].endswith("/inbox")
 
@@ -76,7 +78,8 @@ def test_a_nudge_reaches_the_unit_and_its_history(
     sent = boss.post(
         path, data={"message": "Đề nghị báo cáo ngay", "csrf_token": token, "back": "/dashboard"}
     )
-    assert sent.status_code == 302 and sent.headers["Location"] == "/dashboard"
+    assert sent.status_code == 302
+    assert sent.headers["Location"] == "/dashboard"
     with db.reading() as session:
         detail = session.scalar(select(Event.detail).where(Event.kind == "assignment_nudged"))
         notes = session.execute(
@@ -143,7 +146,8 @@ def test_lists_export_to_excel_and_csv_without_formulas(
     assert parsed[0][0] == "Số, ký hiệu"
     assert any(row[4] == '\'=HYPERLINK("http://x")' for row in parsed[1:])
     directives_csv = boss.get("/directives/export.csv").data.decode("utf-8-sig")
-    assert "77/KH-UBND" in directives_csv and "'=cmd" not in directives_csv  # title not first
+    assert "77/KH-UBND" in directives_csv
+    assert "'=cmd" not in directives_csv
     listed = load_workbook(io.BytesIO(boss.get("/directives/export.xlsx?q=77").data)).active
     assert listed["A2"].value == "77/KH-UBND"
     assert listed["B2"].number_format == "dd/mm/yyyy"
@@ -152,9 +156,11 @@ def test_lists_export_to_excel_and_csv_without_formulas(
 def test_reports_and_the_api(late: int, client_for: Callable[[str], FlaskClient]) -> None:
     boss = client_for("giamdoc")
     page = boss.get("/reports").get_data(as_text=True)
-    assert "Báo cáo tình hình thực hiện nhiệm vụ" in page and "Tải Excel" in page
+    assert "Báo cáo tình hình thực hiện nhiệm vụ" in page
+    assert "Tải Excel" in page
     printed = boss.get("/reports/print?period=year").get_data(as_text=True)
-    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in printed and "Tổng hợp đề tài" in printed
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in printed
+    assert "Tổng hợp đề tài" in printed
     docx = boss.get("/reports/tasks.docx?period=year")
     assert docx.headers["Content-Disposition"].endswith('.docx"')
     today = datetime.now(UTC).astimezone(TZ).date()
@@ -177,10 +183,12 @@ def test_reports_and_the_api(late: int, client_for: Callable[[str], FlaskClient]
         "on_time_rate",
     }
     bad = boss.get("/api/v1/statistics?by=nobody")
-    assert bad.status_code == 400 and "error" in bad.get_json()
+    assert bad.status_code == 400
+    assert "error" in bad.get_json()
     backwards = boss.get("/api/v1/statistics?from=2025-05-01&to=2025-01-01")
     assert backwards.status_code == 422
     spec = boss.get("/api/openapi.json").get_json()
-    assert "/api/v1/statistics" in spec["paths"] and "/api/v1/reports/tasks.xlsx" in spec["paths"]
+    assert "/api/v1/statistics" in spec["paths"]
+    assert "/api/v1/reports/tasks.xlsx" in spec["paths"]
     xlsx = boss.get(f"/api/v1/reports/tasks.xlsx?{year}")
     assert load_workbook(io.BytesIO(xlsx.data))["Tổng hợp"]["A2"].value.startswith("BÁO CÁO")
