@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,21 +50,40 @@ def details_of(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[
             .where(Task.id.in_(task_ids))
         )
     }
-    assignments = list(
-        session.scalars(
-            select(Assignment).where(Assignment.task_id.in_(task_ids)).order_by(Assignment.id)
+    assignments = session.execute(
+        select(
+            Assignment.id,
+            Assignment.task_id,
+            Assignment.role,
+            Assignment.unit_code,
+            Assignment.unit_name,
+            Assignment.state,
         )
-    )
+        .where(Assignment.task_id.in_(task_ids))
+        .order_by(Assignment.id)
+    ).all()
+    by_task: dict[int, list[Any]] = {}
+    for row in assignments:
+        by_task.setdefault(row.task_id, []).append(row)
     items = {
         (i.assignment_id, i.cycle): i
-        for i in session.scalars(select(DueItem).where(DueItem.task_id.in_(task_ids)))
+        for i in session.execute(
+            select(
+                DueItem.assignment_id,
+                DueItem.cycle,
+                DueItem.original_due_at,
+                DueItem.accepted_at,
+                DueItem.assigned_at,
+                DueItem.completed_at,
+            ).where(DueItem.task_id.in_(task_ids))
+        )
     }
     reports = _latest_reports(session, [a.id for a in assignments])
     nudges = _nudges(session, [a.id for a in assignments])
     found = {}
     for task_id, cycle in keys:
         task, directive = tasks[task_id]
-        mine = [a for a in assignments if a.task_id == task_id]
+        mine = by_task.get(task_id, [])
         leads = [a for a in mine if a.role == "lead"]
         lead_items = [items[a.id, cycle] for a in leads if (a.id, cycle) in items]
         originals = [i.original_due_at for i in lead_items if i.original_due_at is not None]
