@@ -295,8 +295,8 @@ def measure(url: str, directives: int, runs: int) -> None:
         report.append(time.perf_counter() - started)
         assert response.status_code == 200
     print(
-        f"  Excel report for a year: median {statistics.median(report):.2f} s, max {max(report):.2f} s"
-        f" ({len(response.data) // 1024} kB)"
+        f"  Excel report for a year: median {statistics.median(report):.2f} s,"
+        f" max {max(report):.2f} s ({len(response.data) // 1024} kB)"
     )
     app.extensions["dondoc.db"].dispose()
 

@@ -365,7 +365,7 @@ class DueItem(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     assigned_at: Mapped[datetime]
-    original_due_at: Mapped[datetime | None]
+    original_due_at: Mapped[datetime | None] = mapped_column(index=True)
     due_at: Mapped[datetime | None] = mapped_column(index=True)  # after every extension
     due_changed_at: Mapped[datetime | None] = mapped_column(index=True)  # the last extension
     completed_at: Mapped[datetime | None]  # when the report that was accepted came in

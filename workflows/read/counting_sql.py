@@ -77,7 +77,21 @@ def in_period(window: Window, due: ColumnElement[Any]) -> ColumnElement[bool]:
     issued = Directive.issued_on.between(window.first_day, window.last_day)
     if window.basis == "issued":
         return issued
-    return or_(and_(due > window.start, due <= window.end), and_(due.is_(None), issued))
+    exact = or_(and_(due > window.start, due <= window.end), and_(due.is_(None), issued))
+    return and_(maybe_due_in(window), exact)
+
+
+def maybe_due_in(window: Window) -> ColumnElement[bool]:
+    """A test the indexes answer that every item due in the period passes (with a few more):
+    its deadline now or its first one is in the period, it was extended, or it has none."""
+    now_in = and_(DueItem.due_at > window.start, DueItem.due_at <= window.end)
+    first_in = and_(DueItem.original_due_at > window.start, DueItem.original_due_at <= window.end)
+    return or_(now_in, first_in, DueItem.due_changed_at.is_not(None), DueItem.due_at.is_(None))
+
+
+def maybe_open(as_of: datetime) -> ColumnElement[bool]:
+    """Not accepted by `as_of` (the index on accepted_at, due_at answers it)."""
+    return or_(DueItem.accepted_at.is_(None), DueItem.accepted_at > as_of)
 
 
 def items(window: Window, *, period: bool = True) -> Rows:

@@ -174,6 +174,9 @@ def task_rows(window: sql.Window, units: list[int] | None) -> Any:
     leads = narrowed(sql.items(window, period=False), units).where(DueItem.role == "lead")
     if window.basis == "issued":  # cheap to narrow before grouping
         leads = leads.where(Directive.issued_on.between(window.first_day, window.last_day))
+    else:  # only the tasks with a lead item that may be due in the period
+        maybe = select(DueItem.task_id).where(sql.maybe_due_in(window), DueItem.role == "lead")
+        leads = leads.where(DueItem.task_id.in_(maybe))
     per_task = sql.tasks(leads.subquery()).subquery()
     return select(per_task).where(sql.task_in_period(window, per_task)).subquery()
 

@@ -155,6 +155,8 @@ def _tasks(window: sql.Window, flt: TaskFilter, units: list[int] | None) -> Rows
 
 def _items(window: sql.Window, flt: TaskFilter, units: list[int] | None) -> Rows:
     items = stats.narrowed(sql.items(window), units)
+    if flt.category in ("open_overdue", "open_in_term"):
+        items = items.where(sql.maybe_open(window.as_of))
     if flt.role:
         items = items.where(DueItem.role == flt.role)
     if flt.leader:

@@ -52,6 +52,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_due_item_directive_id'), ['directive_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_due_item_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_due_item_due_changed_at'), ['due_changed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_due_item_original_due_at'), ['original_due_at'], unique=False)
         batch_op.create_index('ix_due_item_open_due', ['accepted_at', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_due_item_task_id'), ['task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_due_item_unit_id'), ['unit_id'], unique=False)
@@ -173,6 +174,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_due_item_task_id'))
         batch_op.drop_index('ix_due_item_open_due')
         batch_op.drop_index(batch_op.f('ix_due_item_due_changed_at'))
+        batch_op.drop_index(batch_op.f('ix_due_item_original_due_at'))
         batch_op.drop_index(batch_op.f('ix_due_item_due_at'))
         batch_op.drop_index(batch_op.f('ix_due_item_directive_id'))
 
