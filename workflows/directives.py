@@ -59,7 +59,7 @@ def create_directive(
             issued_on=data.issued_on,
             title=data.title,
             body=data.body,
-            search_text=fold(f"{data.number} {data.title} {data.issuer}"),
+            search_text="",
             status="assigning",
             created_by_id=actor.id,
             created_at=at,
@@ -67,6 +67,7 @@ def create_directive(
         session.add(directive)
         session.flush()
         _write_tasks(session, directive, data.tasks)
+        refresh_search_text(session, directive)
         written.extend(
             store_uploads(
                 session, db, uploads, directive_id=directive.id, report_id=None, actor=actor, at=at
@@ -109,6 +110,7 @@ def assign_directive(
             edited = cleaned_tasks(tasks)
             check_tasks(session, edited, directive.issued_on, at.astimezone(db.settings.tz).date())
             _replace_tasks(session, directive, edited)
+            refresh_search_text(session, directive)
         payload = _assign_all(session, db, directive, at)
         directive.status = "in_progress"
         directive.assigned_at = at
@@ -239,6 +241,16 @@ def _hold_or_release(
         )
 
     db.command(run)
+
+
+def refresh_search_text(session: Session, directive: Directive) -> None:
+    """Fold what search finds a directive by: number, title, issuer, text, tasks and units."""
+    tasks = session.scalars(select(Task.content).where(Task.directive_id == directive.id))
+    units = session.scalars(
+        select(Assignment.unit_name).where(Assignment.directive_id == directive.id).distinct()
+    )
+    parts = [directive.number, directive.title, directive.issuer, directive.body, *tasks, *units]
+    directive.search_text = fold(" ".join(parts))
 
 
 def _resumed_status(directive: Directive) -> str:

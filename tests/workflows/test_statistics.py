@@ -203,3 +203,16 @@ def test_the_summary_table_agrees_with_a_full_recount(world: World) -> None:
         assert tallies.disagreements(session) == []
         assert session.query(DueItem).count() == 21  # 19 lead (C4: 3 periods), 2 coordinating
         assert session.query(DueChange).count() == 1
+
+
+def test_search_finds_task_texts_and_unit_names(world: World) -> None:
+    from workflows.read.listing import DirectiveFilter, list_directives
+
+    def found(words: str) -> set[str]:
+        page = list_directives(world.db, world.users["giamdoc"], DirectiveFilter(query=words))
+        return {row.number for row in page.rows}
+
+    assert found("nghiệm thu") == {"01/KH-UBND"}  # only a task says it
+    assert found("đo lường") == {"01/KH-UBND", "15/CT-UBND", "20/TB-SKHCN"}  # tasks, units
+    assert found("kiem dinh phuong tien do") == {"20/TB-SKHCN"}
+    assert found("Chi cục Tiêu chuẩn") == {"01/KH-UBND", "20/TB-SKHCN"}  # a lead unit's name

@@ -70,6 +70,32 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     _backfill(op.get_bind())
+    _search_more(op.get_bind())
+
+
+def _fold(text):
+    import re
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", bare).strip().lower()
+
+
+def _search_more(bind) -> None:
+    """Search finds a directive by its text, its tasks and its units too (as directives.py)."""
+    tasks, units = {}, {}
+    for directive_id, content in bind.execute(sa.text("SELECT directive_id, content FROM task ORDER BY id")):
+        tasks.setdefault(directive_id, []).append(content)
+    for directive_id, name in bind.execute(sa.text("SELECT DISTINCT directive_id, unit_name FROM assignment")):
+        units.setdefault(directive_id, []).append(name)
+    rows = bind.execute(sa.text("SELECT id, number, title, issuer, body FROM directive")).all()
+    for directive_id, number, title, issuer, body in rows:
+        parts = [number, title, issuer, body or "", *tasks.get(directive_id, []), *units.get(directive_id, [])]
+        bind.execute(
+            sa.text("UPDATE directive SET search_text = :text WHERE id = :id"),
+            {"text": _fold(" ".join(parts)), "id": directive_id},
+        )
 
 
 def _instant(value):
