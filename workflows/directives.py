@@ -26,7 +26,7 @@ from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_
 from workflows.organisation import people
 from workflows.pipeline import complete_work_item, directive_of_work_item, engine_errors
-from workflows.rules.folding import fold
+from workflows.rules.folding import search_document
 from workflows.tables import Assignment, Directive, Task, Unit
 
 MODEL_KEY = "directive"
@@ -250,7 +250,7 @@ def refresh_search_text(session: Session, directive: Directive) -> None:
         select(Assignment.unit_name).where(Assignment.directive_id == directive.id).distinct()
     )
     parts = [directive.number, directive.title, directive.issuer, directive.body, *tasks, *units]
-    directive.search_text = fold(" ".join(parts))
+    directive.search_text = search_document(" ".join(parts))
 
 
 def _resumed_status(directive: Directive) -> str:

@@ -83,6 +83,8 @@ def _fold(text):
 
 
 def _search_more(bind) -> None:
+    import re
+
     """Search finds a directive by its text, its tasks and its units too (as directives.py)."""
     tasks, units = {}, {}
     for directive_id, content in bind.execute(sa.text("SELECT directive_id, content FROM task ORDER BY id")):
@@ -94,7 +96,7 @@ def _search_more(bind) -> None:
         parts = [number, title, issuer, body or "", *tasks.get(directive_id, []), *units.get(directive_id, [])]
         bind.execute(
             sa.text("UPDATE directive SET search_text = :text WHERE id = :id"),
-            {"text": _fold(" ".join(parts)), "id": directive_id},
+            {"text": "".join(f" {w}" for w in re.sub(r"[\W_]+", " ", _fold(" ".join(parts))).split()) + " ", "id": directive_id},
         )
 
 
