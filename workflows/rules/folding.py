@@ -17,7 +17,7 @@ def fold(text: str) -> str:
 
 
 def search_words(text: str) -> list[str]:
-    """The folded words of a text, punctuation dropped: "KH&CN" is "kh", "cn"; "12/TB" "12", "tb"."""
+    """The folded words of a text, punctuation dropped: "KH&CN" is "kh", "cn"."""
     return [word for word in _NOT_WORD.sub(" ", fold(text)).split() if word]
 
 
