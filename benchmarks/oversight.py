@@ -145,12 +145,20 @@ def _one_directive(rng, serial, units, clerk, head, now, rows, ids) -> None:
         for unit, role in [(u, "lead") for u in leads] + [
             (u, "coordinating") for u in coordinating
         ]:
+            meta = {
+                "issued_on": issued,
+                "issuer": issuer,
+                "held": status == "suspended",
+                "cancelled_at": rows["d"][-1]["cancelled_at"],
+            }
             _one_assignment(
-                rng, d_id, ids, unit, role, leads[0][1], due_on, issued_at, head, now, rows
+                rng, d_id, ids, unit, role, leads[0][1], due_on, issued_at, head, now, rows, meta
             )
 
 
-def _one_assignment(rng, d_id, ids, unit, role, lead, due_on, issued_at, head, now, rows) -> None:
+def _one_assignment(
+    rng, d_id, ids, unit, role, lead, due_on, issued_at, head, now, rows, meta
+) -> None:
     ids["a"] += 1
     due = datetime(due_on.year, due_on.month, due_on.day, 17, tzinfo=UTC) if due_on else None
     extended = due + timedelta(days=rng.randint(7, 40)) if due and rng.random() < 0.05 else None
@@ -199,6 +207,7 @@ def _one_assignment(rng, d_id, ids, unit, role, lead, due_on, issued_at, head, n
             "due_changed_at": due - timedelta(days=3) if extended else None,
             "completed_at": done,
             "accepted_at": done + timedelta(days=1) if done else None,
+            **meta,
         }
     )
     if extended:

@@ -163,6 +163,7 @@ def cancel_directive(
         before = directive.status
         directive.status, directive.cancelled_at = "cancelled", at
         directive.cancel_reason = reason.strip()
+        tallies.refresh_directive(session, directive.id)
         history.record(
             session,
             "directive_cancelled",
@@ -229,6 +230,7 @@ def _hold_or_release(
                 db.processes.resume(session, directive.process_instance_id)
         before = directive.status
         directive.status = "suspended" if suspend else _resumed_status(directive)
+        tallies.refresh_directive(session, directive.id)
         history.record(
             session,
             "directive_suspended" if suspend else "directive_resumed",

@@ -370,6 +370,11 @@ class DueItem(Base):
     due_changed_at: Mapped[datetime | None] = mapped_column(index=True)  # the last extension
     completed_at: Mapped[datetime | None]  # when the report that was accepted came in
     accepted_at: Mapped[datetime | None]
+    # The directive's, copied so counting reads one table (refreshed when the directive changes)
+    issued_on: Mapped[date] = mapped_column(Date, index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    held: Mapped[bool] = mapped_column(default=False)  # the directive is suspended
+    cancelled_at: Mapped[datetime | None]
 
 
 class DueChange(Base):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -31,6 +31,10 @@ FIELDS = (
     "due_changed_at",
     "completed_at",
     "accepted_at",
+    "issued_on",
+    "issuer",
+    "held",
+    "cancelled_at",
 )
 
 
@@ -50,6 +54,10 @@ class Derived:
     due_changed_at: datetime | None = None
     completed_at: datetime | None = None
     accepted_at: datetime | None = None
+    issued_on: date = date.min
+    issuer: str = ""
+    held: bool = False
+    cancelled_at: datetime | None = None
     changes: list[tuple[datetime, datetime]] = field(default_factory=list)
 
 
@@ -65,7 +73,7 @@ def _bases(assignment: Assignment) -> list[datetime | None]:
 def derive(session: Session, assignment_ids: Sequence[int] | None = None) -> list[Derived]:
     """Derive the due items of some assignments (all assigned ones when None) from the sources."""
     query = (
-        select(Assignment, Directive.assigned_at)
+        select(Assignment, Directive)
         .join(Directive, Directive.id == Assignment.directive_id)
         .where(Assignment.state != "draft", Directive.assigned_at.is_not(None))
         .order_by(Assignment.id)
@@ -77,9 +85,8 @@ def derive(session: Session, assignment_ids: Sequence[int] | None = None) -> lis
         ids = [assignment.id for assignment, _ in rows]
         accepted = _accepted_reports(session, ids)
         grants = _grants(session, ids)
-        for assignment, assigned_at in rows:
-            assert assigned_at is not None
-            found += _items_of(assignment, assigned_at, accepted, grants.get(assignment.id, []))
+        for assignment, directive in rows:
+            found += _items_of(assignment, directive, accepted, grants.get(assignment.id, []))
     return found
 
 
@@ -132,7 +139,7 @@ def _grants(session: Session, ids: list[int] | None) -> dict[int, list[Grant]]:
 
 def _items_of(
     assignment: Assignment,
-    assigned_at: datetime,
+    directive: Directive,
     accepted: Accepted,
     grants: list[tuple[datetime, datetime | None, datetime]],
 ) -> list[Derived]:
@@ -146,8 +153,12 @@ def _items_of(
             assignment.task_id,
             assignment.unit_id,
             assignment.role,
-            assigned_at,
+            directive.assigned_at or directive.created_at,
             bases[cycle] if cycle < len(bases) else assignment.due_at,
+            issued_on=directive.issued_on,
+            issuer=directive.issuer,
+            held=directive.status == "suspended",
+            cancelled_at=directive.cancelled_at if directive.status == "cancelled" else None,
         )
         for cycle in range(cycles)
     ]

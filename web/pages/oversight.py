@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
@@ -183,7 +184,8 @@ def export_tasks(kind: str) -> Response:
 def export_directives(kind: str) -> Response:
     """The directive list with the list page's filters, every page of it (10,000 at most)."""
     flt = directive_filter()
-    rows, page = [], 1
+    rows: list[list[Any]] = []
+    page = 1
     while len(rows) < MAX_DIRECTIVE_ROWS:
         found = list_directives(context.db(), context.my_id(), flt, page=page, per_page=100)
         rows += [directive_values(row) for row in found.rows]

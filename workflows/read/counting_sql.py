@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 
 from workflows.rules.counting import IN_TERM, LATE, NO_DEADLINE, ON_TIME, OVERDUE
-from workflows.tables import Directive, DueChange, DueItem
+from workflows.tables import DueChange, DueItem
 
 Rows = Select[*tuple[Any, ...]]  # a query of any columns
 
@@ -29,12 +29,16 @@ class Window:
     last_day: date
     basis: str = "due"
     original: bool = False
+    changes_after: bool = True  # an extension was granted after `as_of` (False: none was)
 
 
-def due_expr(as_of: datetime, original: bool) -> ColumnElement[Any]:
-    """The deadline that stood at `as_of` (see counting.due_as_of)."""
+def due_expr(as_of: datetime, original: bool, changes_after: bool = True) -> ColumnElement[Any]:
+    """The deadline that stood at `as_of` (see counting.due_as_of); the current one when no
+    extension was granted after `as_of` (then the indexes on it can be used)."""
     if original:
         return DueItem.original_due_at.expression
+    if not changes_after:
+        return DueItem.due_at.expression
     earlier = (
         select(DueChange.due_at)
         .where(DueChange.item_id == DueItem.id, DueChange.at <= as_of)
@@ -66,17 +70,19 @@ def category_expr(as_of: datetime, due: ColumnElement[Any]) -> ColumnElement[str
 def counted_directive(as_of: datetime) -> ColumnElement[bool]:
     """Suspended directives are not counted, nor those cancelled by `as_of`."""
     counted: ColumnElement[bool] = and_(
-        Directive.status != "suspended",
-        or_(Directive.status != "cancelled", Directive.cancelled_at > as_of),
+        DueItem.held.is_(False),
+        or_(DueItem.cancelled_at.is_(None), DueItem.cancelled_at > as_of),
     )
     return counted
 
 
 def in_period(window: Window, due: ColumnElement[Any]) -> ColumnElement[bool]:
     """Due in the period (by due date) or issued in it (by issue date, or without a deadline)."""
-    issued = Directive.issued_on.between(window.first_day, window.last_day)
+    issued = DueItem.issued_on.between(window.first_day, window.last_day)
     if window.basis == "issued":
         return issued
+    if not window.changes_after and not window.original:
+        return or_(and_(due > window.start, due <= window.end), and_(due.is_(None), issued))
     exact = or_(and_(due > window.start, due <= window.end), and_(due.is_(None), issued))
     return and_(maybe_due_in(window), exact)
 
@@ -96,25 +102,21 @@ def maybe_open(as_of: datetime) -> ColumnElement[bool]:
 
 def items(window: Window, *, period: bool = True) -> Rows:
     """One row per counted item: its unit, role, task, directive, column, deadline, done flag."""
-    due = due_expr(window.as_of, window.original)
-    query: Rows = (
-        select(
-            DueItem.id.label("item_id"),
-            DueItem.assignment_id,
-            DueItem.task_id,
-            DueItem.cycle,
-            DueItem.directive_id,
-            DueItem.unit_id,
-            DueItem.role,
-            Directive.issued_on,
-            Directive.issuer,
-            category_expr(window.as_of, due).label("category"),
-            case((done_expr(window.as_of), 1), else_=0).label("done"),
-            due.label("due"),
-        )
-        .join(Directive, Directive.id == DueItem.directive_id)
-        .where(DueItem.assigned_at <= window.as_of, counted_directive(window.as_of))
-    )
+    due = due_expr(window.as_of, window.original, window.changes_after)
+    query: Rows = select(
+        DueItem.id.label("item_id"),
+        DueItem.assignment_id,
+        DueItem.task_id,
+        DueItem.cycle,
+        DueItem.directive_id,
+        DueItem.unit_id,
+        DueItem.role,
+        DueItem.issued_on,
+        DueItem.issuer,
+        category_expr(window.as_of, due).label("category"),
+        case((done_expr(window.as_of), 1), else_=0).label("done"),
+        due.label("due"),
+    ).where(DueItem.assigned_at <= window.as_of, counted_directive(window.as_of))
     return query.where(in_period(window, due)) if period else query
 
 

@@ -83,8 +83,17 @@ def window_of(db: Database, query: StatsQuery, now: datetime) -> sql.Window:
     tz = db.settings.tz
     start, end = periods.bounds(query.period, tz)
     as_of = periods.as_of_instant(query.as_of, query.period, now, tz)
+    with db.reading() as session:
+        last_change = session.scalar(select(func.max(DueItem.due_changed_at)))
     return sql.Window(
-        as_of, start, end, query.period.start, query.period.end, query.basis, query.original
+        as_of,
+        start,
+        end,
+        query.period.start,
+        query.period.end,
+        query.basis,
+        query.original,
+        changes_after=last_change is not None and last_change > as_of,
     )
 
 
@@ -173,7 +182,7 @@ def task_rows(window: sql.Window, units: list[int] | None) -> Any:
     """A subquery of the counted tasks (per reporting period) in the period."""
     leads = narrowed(sql.items(window, period=False), units).where(DueItem.role == "lead")
     if window.basis == "issued":  # cheap to narrow before grouping
-        leads = leads.where(Directive.issued_on.between(window.first_day, window.last_day))
+        leads = leads.where(DueItem.issued_on.between(window.first_day, window.last_day))
     else:  # only the tasks with a lead item that may be due in the period
         maybe = select(DueItem.task_id).where(sql.maybe_due_in(window), DueItem.role == "lead")
         leads = leads.where(DueItem.task_id.in_(maybe))

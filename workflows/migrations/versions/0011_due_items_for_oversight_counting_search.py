@@ -41,6 +41,10 @@ def upgrade() -> None:
     sa.Column('due_changed_at', engine.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_at', engine.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('accepted_at', engine.tables.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issued_on', sa.Date(), nullable=False),
+    sa.Column('issuer', sa.String(length=255), nullable=False),
+    sa.Column('held', sa.Boolean(), nullable=False),
+    sa.Column('cancelled_at', engine.tables.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['assignment_id'], ['assignment.id'], name=op.f('fk_due_item_assignment_id_assignment')),
     sa.ForeignKeyConstraint(['directive_id'], ['directive.id'], name=op.f('fk_due_item_directive_id_directive')),
     sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_due_item_task_id_task')),
@@ -53,6 +57,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_due_item_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_due_item_due_changed_at'), ['due_changed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_due_item_original_due_at'), ['original_due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_due_item_issued_on'), ['issued_on'], unique=False)
         batch_op.create_index('ix_due_item_open_due', ['accepted_at', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_due_item_task_id'), ['task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_due_item_unit_id'), ['unit_id'], unique=False)
@@ -113,7 +118,10 @@ def _backfill(bind) -> None:
         sa.column("unit_id"), sa.column("role"), sa.column("state"), sa.column("cycle"),
         sa.column("cycles", sa.JSON()), sa.column("due_at", UTC), sa.column("original_due_at", UTC),
     )
-    directive = sa.table("directive", sa.column("id"), sa.column("assigned_at", UTC))
+    directive = sa.table(
+        "directive", sa.column("id"), sa.column("assigned_at", UTC), sa.column("issued_on", sa.Date()),
+        sa.column("issuer"), sa.column("status"), sa.column("cancelled_at", UTC),
+    )
     report = sa.table(
         "report", sa.column("id"), sa.column("assignment_id"), sa.column("cycle"),
         sa.column("decision"), sa.column("submitted_at", UTC), sa.column("decided_at", UTC),
@@ -127,7 +135,8 @@ def _backfill(bind) -> None:
         sa.column("directive_id"), sa.column("task_id"), sa.column("unit_id"), sa.column("role"),
         sa.column("assigned_at", UTC), sa.column("original_due_at", UTC), sa.column("due_at", UTC),
         sa.column("due_changed_at", UTC), sa.column("completed_at", UTC),
-        sa.column("accepted_at", UTC),
+        sa.column("accepted_at", UTC), sa.column("issued_on", sa.Date()), sa.column("issuer"),
+        sa.column("held", sa.Boolean()), sa.column("cancelled_at", UTC),
     )
     change = sa.table(
         "due_change", sa.column("item_id"), sa.column("at", UTC), sa.column("due_at", UTC)
@@ -149,7 +158,10 @@ def _backfill(bind) -> None:
         if new_due is not None:
             grants.setdefault(a_id, []).append((at, _instant((before or {}).get("due_at")), new_due))
     rows = bind.execute(
-        sa.select(assignment, directive.c.assigned_at)
+        sa.select(
+            assignment, directive.c.assigned_at, directive.c.issued_on, directive.c.issuer,
+            directive.c.status, directive.c.cancelled_at.label("directive_cancelled_at"),
+        )
         .join(directive, directive.c.id == assignment.c.directive_id)
         .where(assignment.c.state != "draft", directive.c.assigned_at.is_not(None))
         .order_by(assignment.c.id)
@@ -167,7 +179,9 @@ def _backfill(bind) -> None:
                 "directive_id": a["directive_id"], "task_id": a["task_id"], "unit_id": a["unit_id"],
                 "role": a["role"], "assigned_at": a["assigned_at"], "original_due_at": due,
                 "due_at": due, "due_changed_at": None, "completed_at": done[0],
-                "accepted_at": done[1],
+                "accepted_at": done[1], "issued_on": a["issued_on"], "issuer": a["issuer"],
+                "held": a["status"] == "suspended",
+                "cancelled_at": a["directive_cancelled_at"] if a["status"] == "cancelled" else None,
             })
         for at, before, new_due in grants.get(a["id"], []):
             moved = next((i for i in items if before is not None and i["due_at"] == before), None)
@@ -203,6 +217,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_due_item_open_due')
         batch_op.drop_index(batch_op.f('ix_due_item_due_changed_at'))
         batch_op.drop_index(batch_op.f('ix_due_item_original_due_at'))
+        batch_op.drop_index(batch_op.f('ix_due_item_issued_on'))
         batch_op.drop_index(batch_op.f('ix_due_item_due_at'))
         batch_op.drop_index(batch_op.f('ix_due_item_directive_id'))
 
