@@ -83,33 +83,46 @@ def details_of(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[
     found = {}
     for task_id, cycle in keys:
         task, directive = tasks[task_id]
-        mine = by_task.get(task_id, [])
-        leads = [a for a in mine if a.role == "lead"]
-        lead_items = [items[a.id, cycle] for a in leads if (a.id, cycle) in items]
-        originals = [i.original_due_at for i in lead_items if i.original_due_at is not None]
-        done = [i for i in lead_items if i.accepted_at is not None]
-        last = max(done, key=lambda i: i.accepted_at or i.assigned_at) if done else None
-        found[task_id, cycle] = Details(
-            directive.id,
-            directive.number,
-            directive.issued_on,
-            directive.issuer,
-            task.number,
-            task.content,
-            tuple(a.unit_name for a in leads),
-            tuple(a.unit_name for a in mine if a.role != "lead"),
-            max(originals) if originals else None,
-            last.completed_at if last is not None and len(done) == len(lead_items) else None,
-            next((reports[a.id] for a in reversed(leads) if a.id in reports), ""),
-            sum(nudges.get(a.id, 0) for a in mine),
-            tuple(
-                (a.id, a.unit_code)
-                for a in mine
-                if a.state not in ("accepted", "draft") and directive.status == "in_progress"
-            ),
-            {a.id: a.unit_code for a in mine},
+        found[task_id, cycle] = _details(
+            task, directive, by_task.get(task_id, []), cycle, items, reports, nudges
         )
     return found
+
+
+def _details(
+    task: Task,
+    directive: Directive,
+    mine: list[Any],
+    cycle: int,
+    items: dict[tuple[int, int], Any],
+    reports: dict[int, str],
+    nudges: dict[int, int],
+) -> Details:
+    leads = [a for a in mine if a.role == "lead"]
+    lead_items = [items[a.id, cycle] for a in leads if (a.id, cycle) in items]
+    originals = [i.original_due_at for i in lead_items if i.original_due_at is not None]
+    done = [i for i in lead_items if i.accepted_at is not None]
+    last = max(done, key=lambda i: i.accepted_at or i.assigned_at) if done else None
+    return Details(
+        directive.id,
+        directive.number,
+        directive.issued_on,
+        directive.issuer,
+        task.number,
+        task.content,
+        tuple(a.unit_name for a in leads),
+        tuple(a.unit_name for a in mine if a.role != "lead"),
+        max(originals) if originals else None,
+        last.completed_at if last is not None and len(done) == len(lead_items) else None,
+        next((reports[a.id] for a in reversed(leads) if a.id in reports), ""),
+        sum(nudges.get(a.id, 0) for a in mine),
+        tuple(
+            (a.id, a.unit_code)
+            for a in mine
+            if a.state not in ("accepted", "draft") and directive.status == "in_progress"
+        ),
+        {a.id: a.unit_code for a in mine},
+    )
 
 
 def _latest_reports(session: Session, assignment_ids: list[int]) -> dict[int, str]:
