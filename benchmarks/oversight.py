@@ -6,7 +6,8 @@ late; 5 % extended; a few directives cancelled or suspended), with their due ite
 by bulk inserts beside the demo department (the `grow_to` idea of benchmarks/deadlines.py: the
 rows are real, the process state is not loaded by any of these pages). Then times each page
 through the Flask test client, signed in as the director: p50 and p95 of 20 requests after 2
-warm-ups; the Excel report for a year once per run, five runs.
+warm-ups (counting answers kept, as between two changes), and of 5 requests with every kept
+answer dropped first (cold, as right after a step); the Excel report for a year, cold, 5 runs.
 
 Run: `python benchmarks/oversight.py [--quick] [--postgresql]`.
 """
@@ -31,6 +32,7 @@ from tests.web.helpers import sign_in  # noqa: E402
 from web.app import create_app  # noqa: E402
 from workflows.db import Database  # noqa: E402
 from workflows.organisation import accounts  # noqa: E402
+from workflows.read import memo  # noqa: E402
 from workflows.rules.folding import fold  # noqa: E402
 from workflows.setup import demo, schema  # noqa: E402
 from workflows.tables import (  # noqa: E402
@@ -230,11 +232,13 @@ def _one_assignment(
         )
 
 
-def timings(client, path: str, runs: int) -> list[float]:
+def timings(client, path: str, runs: int, cold: bool = False) -> list[float]:
     for _ in range(2):
         assert client.get(path).status_code == 200, path
     found = []
     for _ in range(runs):
+        if cold:  # every counting answer computed afresh, as after any step
+            memo.forget(client.application.extensions["dondoc.db"])
         started = time.perf_counter()
         response = client.get(path)
         found.append((time.perf_counter() - started) * 1000)
@@ -293,12 +297,16 @@ def measure(url: str, directives: int, runs: int) -> None:
     )
     client = app.test_client()
     sign_in(client, "giamdoc", password)
-    print(f"  {'page':40} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"  {'page':40} {'p50 ms':>8} {'p95 ms':>8} {'cold p50':>9} {'cold p95':>9}")
     for name, path in PAGES:
-        found = timings(client, path, runs)
-        print(f"  {name:40} {statistics.median(found):8.1f} {percentile(found, 0.95):8.1f}")
+        warm, cold = timings(client, path, runs), timings(client, path, max(runs // 4, 3), True)
+        print(
+            f"  {name:40} {statistics.median(warm):8.1f} {percentile(warm, 0.95):8.1f}"
+            f" {statistics.median(cold):9.1f} {percentile(cold, 0.95):9.1f}"
+        )
     report = []
     for _ in range(5):
+        memo.forget(app.extensions["dondoc.db"])
         started = time.perf_counter()
         response = client.get("/reports/tasks.xlsx?period=year&on=2026-06-01")
         report.append(time.perf_counter() - started)

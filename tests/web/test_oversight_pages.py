@@ -192,3 +192,24 @@ def test_reports_and_the_api(late: int, client_for: Callable[[str], FlaskClient]
     assert "/api/v1/reports/tasks.xlsx" in spec["paths"]
     xlsx = boss.get(f"/api/v1/reports/tasks.xlsx?{year}")
     assert load_workbook(io.BytesIO(xlsx.data))["Tổng hợp"]["A2"].value.startswith("BÁO CÁO")
+
+
+def test_kept_answers_never_outlive_a_change(
+    late: int, db: Database, users: dict[str, int], today: date
+) -> None:
+    from workflows import StatsQuery, period_of, statistics
+
+    query = StatsQuery(period_of("year", today), basis="issued")
+    if (today - timedelta(days=30)).year != today.year:
+        query = StatsQuery(period_of("year", today - timedelta(days=30)), basis="issued")
+    at = datetime.now(UTC) + timedelta(hours=1)  # after the steps below, within the same day
+    before = statistics(db, users["giamdoc"], query, now=at)
+    assert statistics(db, users["giamdoc"], query, now=at) is before  # kept
+    head = users["truong.ttud"]
+    unit_work.start_work(db, head, next(i for i in items_for(db, head, "execute")).work_item_id)
+    report = next(i for i in items_for(db, head, "report")).work_item_id
+    unit_work.submit_report(db, head, report, "Đã xong")
+    accept = next(i for i in items_for(db, users["giamdoc"], "accept")).work_item_id
+    unit_work.accept_report(db, users["giamdoc"], accept)
+    after = statistics(db, users["giamdoc"], query, now=at)
+    assert (before.total.completed_on_time, after.total.completed_on_time) == (0, 1)

@@ -12,6 +12,7 @@ from engine import utcnow
 from workflows.db import Database
 from workflows.organisation import people
 from workflows.read import counting_sql as sql
+from workflows.read import memo
 from workflows.read import statistics as stats
 from workflows.read.task_list import TaskFilter, TaskLine, task_list
 from workflows.rules import periods
@@ -51,7 +52,7 @@ def dashboard(
     db: Database, user_id: int, query: stats.StatsQuery, now: datetime | None = None
 ) -> Dashboard:
     """Gather the dashboard of a period (its as-of day: the query's, else its end or now)."""
-    at = now or utcnow()
+    at = memo.minute(now or utcnow())
     previous = replace(query, period=query.period.previous(), as_of=None)
     tasks = stats.statistics(db, user_id, replace(query, by="directive"), now=at)
     before = stats.statistics(db, user_id, replace(previous, by="directive"), now=at)
@@ -79,7 +80,7 @@ def dashboard(
         tasks.total,
         before.total,
         units,
-        trend(db, user_id, query, at),
+        memo.remembered(db, ("trend", user_id, query, at), lambda: trend(db, user_id, query, at)),
         overdue.lines,
         overdue.total,
         soon.lines,

@@ -23,6 +23,7 @@ from workflows.errors import InvalidInput
 from workflows.messages import N_
 from workflows.organisation import people
 from workflows.read import counting_sql as sql
+from workflows.read import memo
 from workflows.read.counting_sql import Rows
 from workflows.rules import periods
 from workflows.rules.collation import sort_key
@@ -100,9 +101,16 @@ def window_of(db: Database, query: StatsQuery, now: datetime) -> sql.Window:
 def statistics(
     db: Database, user_id: int, query: StatsQuery, now: datetime | None = None
 ) -> Statistics:
-    """Count the grid for a period, grouped as asked."""
+    """Count the grid for a period, grouped as asked (kept while nothing counted changes)."""
     check_query(query)
-    window = window_of(db, query, now or utcnow())
+    at = memo.minute(now or utcnow())
+    return memo.remembered(
+        db, ("statistics", user_id, query, at), lambda: _count(db, user_id, query, at)
+    )
+
+
+def _count(db: Database, user_id: int, query: StatsQuery, now: datetime) -> Statistics:
+    window = window_of(db, query, now)
     with db.reading() as session:
         actor = people.load_actor(session, user_id)
         units = scope_units(session, actor, query.unit_codes)

@@ -19,6 +19,7 @@ from workflows.errors import InvalidInput
 from workflows.messages import N_
 from workflows.organisation import people
 from workflows.read import counting_sql as sql
+from workflows.read import memo
 from workflows.read import statistics as stats
 from workflows.read.counting_sql import Rows
 from workflows.read.task_details import Details, details_of
@@ -103,8 +104,16 @@ def task_list(
 ) -> TaskPage:
     """One page of the lines behind a figure, most overdue first."""
     check_filter(flt)
-    window = stats.window_of(db, flt.stats, now or utcnow())
+    at = memo.minute(now or utcnow())
     page, per_page = min(max(page, 1), 100_000), min(max(per_page, 1), MAX_EXPORT_ROWS)
+    key = ("tasks", user_id, flt, page, per_page, at)
+    return memo.remembered(db, key, lambda: _task_page(db, user_id, flt, page, per_page, at))
+
+
+def _task_page(
+    db: Database, user_id: int, flt: TaskFilter, page: int, per_page: int, now: datetime
+) -> TaskPage:
+    window = stats.window_of(db, flt.stats, now)
     with db.reading() as session:
         actor = people.load_actor(session, user_id)
         units = stats.scope_units(session, actor, flt.stats.unit_codes)
