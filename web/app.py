@@ -27,6 +27,7 @@ from web.pages import (
     inbox,
     models,
     notices,
+    oversight,
     work,
 )
 from workflows import Database, Settings, check_health, unread_notifications
@@ -135,6 +136,7 @@ def _register(app: Flask) -> None:
         delegations.bp,
         forms.bp,
         models.bp,
+        oversight.bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)

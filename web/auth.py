@@ -60,7 +60,7 @@ def login() -> Response | str | tuple[str, int]:
     )
     login_user(SignedIn(info))
     session["language"] = info.language
-    return redirect(safe_next(form.next.data) or url_for("inbox.index"))
+    return redirect(safe_next(form.next.data) or url_for("inbox.home"))
 
 
 @bp.post("/logout")

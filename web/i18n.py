@@ -82,6 +82,7 @@ EVENT_LABELS = {
     "form_submitted": _l("Form submitted"),
     "incident_opened": _l("The timers failed: an administrator is told"),
     "incident_resolved": _l("The timers fire again"),
+    "assignment_nudged": _l("Nudged (đôn đốc)"),
 }
 NOTICE_LABELS = {
     "sign_in_held": _l("Sign-in held"),
@@ -93,6 +94,10 @@ NOTICE_LABELS = {
     "extension_requested": _l("Extension requested"),
     "extension_granted": _l("Extension granted"),
     "extension_refused": _l("Extension refused"),
+    "nudged": _l("Reminder from the leadership (đôn đốc)"),
+    "report_submitted": _l("Report submitted"),
+    "directive_assigned": _l("Directive assigned"),
+    "directive_completed": _l("Directive completed"),
     "draft_submitted": _l("A draft waits for your sign-off"),
     "draft_returned": _l("Your draft was sent back"),
 }

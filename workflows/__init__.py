@@ -85,6 +85,17 @@ from workflows.errors import (
     UpgradeFailed,
     WrongStep,
 )
+from workflows.exports.excel import workbook as report_workbook
+from workflows.exports.lists import (
+    DIRECTIVE_HEAD,
+    TASK_HEAD,
+    csv_text,
+    directive_values,
+    sheet,
+    task_values,
+)
+from workflows.exports.report import CATEGORY_WORDS, ReportData, report_data
+from workflows.exports.word import document as report_document
 from workflows.extensions import decide_extension, extension_requests, request_extension
 from workflows.incidents import IncidentRow, list_incidents, retry_incident_now
 from workflows.messages import Message
@@ -94,6 +105,7 @@ from workflows.notifications import (
     give_up_stale_sends,
     mark_notifications_read,
 )
+from workflows.nudges import nudge_assignment
 from workflows.operations.backup import InstanceFiles, create_backup, restore_backup
 from workflows.operations.consistency import CannotCheck, check_database
 from workflows.operations.health import check_health
@@ -124,16 +136,32 @@ from workflows.organisation.delegations import (
 )
 from workflows.organisation.people import UserInfo, authenticate, list_usernames_of
 from workflows.organisation.units import UnitRow, add_unit, list_units, update_unit
+from workflows.read.dashboard import Dashboard, TrendPoint, dashboard
 from workflows.read.detail import DirectiveDetail, directive_detail, history_of
 from workflows.read.inbox import InboxPage, inbox
 from workflows.read.listing import DirectiveFilter, DirectivePage, list_directives
+from workflows.read.notice_target import NoticeTarget, notice_target
 from workflows.read.notifications import (
     NotificationView,
     list_notifications,
     unread_notifications,
 )
+from workflows.read.statistics import (
+    BASES,
+    GROUPINGS,
+    NO_LEADER,
+    Statistics,
+    StatRow,
+    StatsQuery,
+    statistics,
+)
+from workflows.read.task_list import MAX_EXPORT_ROWS, TaskFilter, TaskLine, TaskPage, task_list
 from workflows.read.trail import directive_trail
 from workflows.read.work_item import WorkItemPage, work_item_page
+from workflows.rules.collation import sort_key
+from workflows.rules.counting import CATEGORIES, Grid, percent
+from workflows.rules.periods import KINDS as PERIOD_KINDS
+from workflows.rules.periods import Period, custom, period_of
 from workflows.settings import Settings
 from workflows.setup.demo import install_demo, install_process_model, tet_directive
 from workflows.setup.schema import check_schema, schema_revision, upgrade_schema
@@ -147,12 +175,21 @@ __all__ = [
     "AUDIT_CHANGED",
     "AUDIT_COMMAND_LINE",
     "AUDIT_SECRET_FIELDS",
+    "BASES",
+    "CATEGORIES",
+    "CATEGORY_WORDS",
+    "DIRECTIVE_HEAD",
     "DIRECTIVE_KINDS",
     "DIRECTIVE_STATUSES",
     "FORM_KEY",
+    "GROUPINGS",
     "LANGUAGES",
+    "MAX_EXPORT_ROWS",
+    "NO_LEADER",
+    "PERIOD_KINDS",
     "PREVIEWABLE",
     "REPORTING_KINDS",
+    "TASK_HEAD",
     "Attempt",
     "AuditPage",
     "AuditRow",
@@ -162,6 +199,7 @@ __all__ = [
     "CannotCheck",
     "CompletedStep",
     "ConcurrencyConflict",
+    "Dashboard",
     "Database",
     "DelegationRow",
     "Deputy",
@@ -174,6 +212,7 @@ __all__ = [
     "FormField",
     "FormRow",
     "FormView",
+    "Grid",
     "InboxPage",
     "IncidentRow",
     "InstanceFiles",
@@ -184,17 +223,27 @@ __all__ = [
     "NewerVersionSaved",
     "NotAssignedToUnit",
     "NotFound",
+    "NoticeTarget",
     "NotificationView",
+    "Period",
     "PermissionDenied",
     "ProcessFailed",
+    "ReportData",
     "RoleRequired",
     "SchemaNotCurrent",
     "Settings",
     "SignInThrottled",
+    "StatRow",
+    "Statistics",
+    "StatsQuery",
     "StorageUnavailable",
     "Submission",
+    "TaskFilter",
     "TaskInput",
+    "TaskLine",
     "TaskNoLongerReady",
+    "TaskPage",
+    "TrendPoint",
     "UnitRow",
     "UpgradeFailed",
     "Upload",
@@ -217,6 +266,9 @@ __all__ = [
     "create_digests",
     "create_directive",
     "create_token",
+    "csv_text",
+    "custom",
+    "dashboard",
     "decide_extension",
     "delegate",
     "delegations",
@@ -225,6 +277,7 @@ __all__ = [
     "deliver_mail",
     "directive_detail",
     "directive_trail",
+    "directive_values",
     "end_delegation",
     "end_session",
     "extension_requests",
@@ -254,15 +307,22 @@ __all__ = [
     "migrate_directives",
     "migration_plan",
     "next_timer_at",
+    "notice_target",
+    "nudge_assignment",
     "open_attachment",
+    "percent",
+    "period_of",
     "preview_fields",
     "publish_version",
     "release_lease",
+    "report_data",
+    "report_document",
+    "report_workbook",
     "request_extension",
     "reset_password",
-    "retry_incident_now",
     "restore_backup",
     "resume_directive",
+    "retry_incident_now",
     "revoke_tokens",
     "save_form",
     "save_version",
@@ -271,10 +331,15 @@ __all__ = [
     "set_calendar_day",
     "set_email",
     "set_language",
+    "sheet",
     "sign_in",
     "sign_out_everywhere",
+    "sort_key",
     "start_session",
+    "statistics",
     "suspend_directive",
+    "task_list",
+    "task_values",
     "tet_directive",
     "unit_members",
     "unread_notifications",

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows import deadlines, history, notifications
+from workflows import deadlines, history, notifications, oversight_notices, tallies
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
 from workflows.entry import (
@@ -27,7 +27,7 @@ from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_
 from workflows.organisation import people
 from workflows.pipeline import complete_work_item, directive_of_work_item, engine_errors
-from workflows.rules.folding import fold
+from workflows.rules.folding import search_document
 from workflows.rules.text import clean
 from workflows.tables import Assignment, Directive, Task, Unit, User
 
@@ -61,7 +61,7 @@ def create_directive(
             issued_on=data.issued_on,
             title=data.title,
             body=data.body,
-            search_text=fold(f"{data.number} {data.title} {data.issuer}"),
+            search_text="",
             status="assigning",
             created_by_id=actor.id,
             created_at=at,
@@ -69,6 +69,7 @@ def create_directive(
         session.add(directive)
         session.flush()
         _write_tasks(session, directive, data.tasks)
+        refresh_search_text(session, directive)
         written.extend(
             store_uploads(
                 session, db, uploads, directive_id=directive.id, report_id=None, actor=actor, at=at
@@ -123,6 +124,7 @@ def assign_directive(
             before = _deadlines(session, directive.id)
             _replace_tasks(session, directive, edited)
             _record_deadline_changes(session, directive.id, before, edited, actor, on_behalf, at)
+            refresh_search_text(session, directive)
         payload = _assign_all(session, db, directive, at)
         directive.status = "in_progress"
         directive.assigned_at = at
@@ -149,6 +151,8 @@ def assign_directive(
             notifications.notify_assignment(
                 session, db, "assigned", assignment, str(assignment.id), at
             )
+        tallies.refresh_directive(session, directive.id)
+        oversight_notices.directive_assigned(session, db, directive, at)
 
     db.command(run)
 
@@ -175,6 +179,7 @@ def cancel_directive(
         before = directive.status
         directive.status, directive.cancelled_at = "cancelled", at
         directive.cancel_reason = reason.strip()
+        tallies.refresh_directive(session, directive.id)
         history.record(
             session,
             "directive_cancelled",
@@ -241,6 +246,7 @@ def _hold_or_release(
                 db.processes.resume(session, directive.process_instance_id)
         before = directive.status
         directive.status = "suspended" if suspend else _resumed_status(directive)
+        tallies.refresh_directive(session, directive.id)
         history.record(
             session,
             "directive_suspended" if suspend else "directive_resumed",
@@ -253,6 +259,16 @@ def _hold_or_release(
         )
 
     db.command(run)
+
+
+def refresh_search_text(session: Session, directive: Directive) -> None:
+    """Fold what search finds a directive by: number, title, issuer, text, tasks and units."""
+    tasks = session.scalars(select(Task.content).where(Task.directive_id == directive.id))
+    units = session.scalars(
+        select(Assignment.unit_name).where(Assignment.directive_id == directive.id).distinct()
+    )
+    parts = [directive.number, directive.title, directive.issuer, directive.body, *tasks, *units]
+    directive.search_text = search_document(" ".join(parts))
 
 
 def _resumed_status(directive: Directive) -> str:

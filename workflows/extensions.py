@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from engine import utcnow
-from workflows import deadlines, history, notifications
+from workflows import deadlines, history, notifications, tallies
 from workflows.access.permissions import may_see_directive
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound, PermissionDenied
@@ -178,6 +178,8 @@ def decide_extension(
             after={"due_at": assignment.due_at.isoformat() if assignment.due_at else None},
             detail=why,
         )
+        if grant:
+            tallies.refresh(session, [assignment.id])
         notifications.notify_assignment(
             session,
             db,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from engine import FiredTimer, ReadyTask, StepResult
-from workflows import history, notifications
+from workflows import history, notifications, oversight_notices
 from workflows.access.permissions import StepFacts, check_may_act, delegators_of
 from workflows.db import Database
 from workflows.errors import (
@@ -159,6 +159,7 @@ def apply_step_result(
             before={"status": "in_progress"},
             after={"status": "completed"},
         )
+        oversight_notices.directive_completed(session, db, directive, at)
 
 
 def _record_timer(

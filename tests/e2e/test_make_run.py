@@ -82,7 +82,8 @@ def test_make_run_serves_the_demo_on_loopback(page, tmp_path: Path) -> None:
         page.fill("#username", "giamdoc")
         page.fill("#password", password)
         page.click("main button[type=submit]")
-        page.wait_for_url(re.compile(r".*/inbox$"))
+        page.wait_for_url(re.compile(r".*/dashboard$"))  # a leader's home page
+        page.goto(f"http://127.0.0.1:{port}/inbox")
         page.screenshot(path=str(OUTPUT / "make-run-inbox.png"), full_page=True)
         row = page.locator("table.inbox tbody tr")
         assert row.count() == 1  # the demo directive, waiting to be assigned

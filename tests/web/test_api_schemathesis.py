@@ -39,6 +39,8 @@ OPERATIONS = [
     ("GET", "/api/v1/inbox"),
     ("POST", "/api/v1/work-items/{work_item_id}/complete"),
     ("POST", "/api/v1/assignments/{assignment_id}/hand-over"),
+    ("GET", "/api/v1/statistics"),
+    ("GET", "/api/v1/reports/tasks.xlsx"),
 ]
 MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 BOUNDED = settings(

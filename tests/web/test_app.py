@@ -10,6 +10,7 @@ from tests.web.helpers import csrf_token
 def test_visitors_start_at_sign_in_and_members_at_their_inbox(client, client_for) -> None:
     assert client.get("/").headers["Location"].endswith("/login")
     assert client_for("cv.khtc").get("/").headers["Location"].endswith("/inbox")
+    assert client_for("giamdoc").get("/").headers["Location"].endswith("/dashboard")
 
 
 def test_health_assets_and_security_headers(client: FlaskClient) -> None:
@@ -51,8 +52,8 @@ def test_wrong_password_is_refused_without_saying_which_part(client, passwords) 
 def test_sign_in_returns_to_a_local_page_only(client, passwords) -> None:
     for target, expected in (
         ("/directives/", "/directives/"),
-        ("https://evil.example/x", "/inbox"),
-        ("//evil.example", "/inbox"),
+        ("https://evil.example/x", "/"),  # home: the inbox, the dashboard for leaders
+        ("//evil.example", "/"),
     ):
         fresh = client.application.test_client()
         token = csrf_token(fresh)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from tests.helpers import item_of
 from tests.web.helpers import csrf_token
@@ -68,6 +69,7 @@ class World:
     extension_id: int
     version_id: int
     delegation_id: int
+    notification_id: int = 0  # one of the director's
 
 
 @pytest.fixture
@@ -106,7 +108,19 @@ def world(db: Database, users: dict[str, int], today: date) -> World:
         delegations.delegate(
             db, users["truong.khtc"], users["cv.khtc"], today, today + timedelta(days=3)
         ),
+        _a_notification_of(db, users["giamdoc"]),
     )
+
+
+def _a_notification_of(db: Database, user_id: int) -> int:
+    from workflows.tables import Notification
+
+    with db.reading() as session:
+        found = session.scalar(
+            select(Notification.id).where(Notification.user_id == user_id).limit(1)
+        )
+    assert found is not None
+    return int(found)
 
 
 def _published_version(db: Database) -> int:
@@ -124,6 +138,32 @@ def cases(w: World) -> list[Case]:
         Case("POST", "/logout", "/logout", ALL, data={}),
         Case("POST", "/logout/everywhere", "/logout/everywhere", ALL, data={}),
         Case("GET", "/directives/", "/directives/", ALL),
+        Case("GET", "/dashboard", "/dashboard", ALL),
+        Case("GET", "/directives/export.<any(xlsx, csv):kind>", "/directives/export.xlsx", ALL),
+        Case("GET", "/tasks", "/tasks?category=open_overdue&level=item", ALL),
+        Case("GET", "/tasks.<any(xlsx, csv):kind>", "/tasks.csv", ALL),
+        Case("GET", "/reports", "/reports", ALL),
+        Case("GET", "/reports/tasks.<any(xlsx, docx):kind>", "/reports/tasks.docx", ALL),
+        Case("GET", "/reports/print", "/reports/print", ALL),
+        Case(
+            "GET",
+            "/assignments/<int:assignment_id>/nudge",
+            f"/assignments/{a}/nudge",
+            frozenset({"supervisor", "clerk"}),
+        ),
+        Case(
+            "POST",
+            "/assignments/<int:assignment_id>/nudge",
+            f"/assignments/{a}/nudge",
+            frozenset({"supervisor", "clerk"}),
+            data={"message": ""},
+        ),
+        Case(
+            "GET",
+            "/notifications/<int:notification_id>",
+            f"/notifications/{w.notification_id}",
+            frozenset({"supervisor"}),
+        ),
         Case("GET", "/directives/new", "/directives/new", frozenset({"clerk", "supervisor"})),
         Case(
             "POST",
@@ -338,6 +378,8 @@ def cases(w: World) -> list[Case]:
         Case("GET", "/api/v1/me", "/api/v1/me", ALL),
         Case("GET", "/api/v1/inbox", "/api/v1/inbox", ALL),
         Case("GET", "/api/v1/directives", "/api/v1/directives", ALL),
+        Case("GET", "/api/v1/statistics", "/api/v1/statistics?by=issuer", ALL),
+        Case("GET", "/api/v1/reports/tasks.xlsx", "/api/v1/reports/tasks.xlsx", ALL),
         Case(
             "POST",
             "/api/v1/directives",

@@ -169,15 +169,16 @@ def test_directives_at_every_step_are_clean_and_the_check_writes_nothing(copy: S
     result = _check(copy)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[:6] == [
+    assert lines[:7] == [
         "work_items: ok",
         "assignment_states: ok",
         "directive_status: ok",
         "history: ok",
         "attachments: ok",
         "state_size: ok",
+        "due_items: ok",
     ]
-    assert lines[6].startswith("0 finding(s) in 6 checks (5 directives")
+    assert lines[7].startswith("0 finding(s) in 7 checks (5 directives")
     report = json.loads(_check(copy, "--json").output)
     assert report["clean"] is True
     assert report["examined"]["instances_deserialized"] == 3  # busy, waiting, suspended
@@ -238,6 +239,12 @@ def _bloat_a_state(where: Scenario) -> str:
     return "directive 12/TB-SKHCN"
 
 
+def _move_a_due_date(where: Scenario) -> str:
+    ttr = _assignment(where, "TTR")
+    _sql(where, "UPDATE due_item SET due_at = '2031-01-01 00:00:00' WHERE assignment_id = ?", ttr)
+    return f"assignment #{ttr}, period 1"
+
+
 CORRUPTIONS: dict[str, tuple[str, Callable[[Scenario], str]]] = {
     "deleted work item": ("work_items", _delete_a_work_item),
     "stray work item": ("work_items", _add_a_stray_work_item),
@@ -246,6 +253,7 @@ CORRUPTIONS: dict[str, tuple[str, Callable[[Scenario], str]]] = {
     "deleted acceptance event": ("history", _delete_an_acceptance_event),
     "deleted attachment file": ("attachments", _delete_an_attachment_file),
     "bloated state": ("state_size", _bloat_a_state),
+    "due item out of step": ("due_items", _move_a_due_date),
 }
 
 

@@ -74,6 +74,7 @@ V = {
     "body": marked("Nội dung"),
     "task1": marked("Rà soát"),
     "task2": marked("Kiểm tra"),
+    "nudge": marked("Đề nghị báo cáo"),
     "note": marked("Ghi chú"),
     "ext_reason": marked("Chờ số liệu"),
     "ext_refusal": marked("Không đủ lý do"),
@@ -302,6 +303,27 @@ def _extensions(db, users, head: FlaskClient, leader: FlaskClient, world: World,
         _post(leader, decide.group(1), data)
 
 
+def _oversight_notices(db: Database, leader: FlaskClient, world: World) -> None:
+    """A nudge with a marked message, and the notice that the directive completed."""
+    from workflows import oversight_notices
+    from workflows.tables import Assignment, Directive
+
+    with db.reading() as session:
+        open_one = session.scalar(
+            select(Assignment.id).where(
+                Assignment.directive_id == world.directive_id,
+                Assignment.state.not_in(("accepted", "draft")),
+            )
+        )
+    _post(leader, f"/assignments/{open_one}/nudge", {"message": V["nudge"], "back": "/"})
+
+    def completed(session: Any) -> None:
+        directive = session.get(Directive, world.directive_id)
+        oversight_notices.directive_completed(session, db, directive, directive.created_at)
+
+    db.command(completed)
+
+
 def _work_task_one(db, users, clients: dict[str, FlaskClient], world: World) -> None:
     """Start, report with a file, contribute, send back, review (form), return the report."""
     head, officer, leader = clients["truong.khtc"], clients["cv.khtc"], clients["giamdoc"]
@@ -426,6 +448,7 @@ def _build_world(app, db, users, client_for, today) -> World:
     )
     _post(leader, f"/directives/{api_id}/cancel", {"reason": V["cancel"]})
     _capture_later_rounds(db, users, clients, world)
+    _oversight_notices(db, clients["giamdoc"], world)
     _fail_to_sign_in(app, "cv.khtc")
     digest.create_digests(db)  # the scheduler's part (the reminder of task 2 fired at assignment)
     return world

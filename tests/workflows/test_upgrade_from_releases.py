@@ -61,6 +61,8 @@ def assert_rows_kept(db: Database, data: dict[str, Any]) -> None:
                         continue
                     wanted = expected(table.c[column_name], value)
                     actual = normal(stored[column_name])
+                    if (name, column_name) == ("directive", "search_text"):
+                        continue  # derived: 0011 refolds it from the directive, tasks and units
                     assert actual == wanted, f"{name}.{column_name} of {values}: {actual!r}"
 
 

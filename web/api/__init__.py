@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from web.api import directives, me, work  # noqa: F401 - their routes join the blueprint
+from web.api import directives, me, statistics, work  # noqa: F401 - their routes join the blueprint
 from web.api.blueprint import bp
 from web.api.errors import routing_error
 from web.api.schemas import ErrorSchema
@@ -35,6 +35,7 @@ TAGS = {
     "directives": "Directives: enter, list, read, cancel, history",
     "work": "The caller's inbox and the steps they complete",
     "me": "The caller",
+    "statistics": "Where every directive stands: the counting grid and the report",
 }
 
 

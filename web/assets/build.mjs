@@ -59,6 +59,7 @@ await esbuild.build({
     { in: 'assets/viewer.js', out: 'viewer' },
     { in: 'assets/modeler.css', out: 'modeler' },
     { in: 'assets/viewer.css', out: 'viewer' },
+    { in: 'assets/dashboard.js', out: 'dashboard' },
   ],
   outdir,
   bundle: true,

@@ -41,11 +41,10 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-@bp.get("/")
-@login_required
-def index() -> str:
+def directive_filter() -> DirectiveFilter:
+    """The list's filters as this request's arguments give them."""
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
-    flt = DirectiveFilter(
+    return DirectiveFilter(
         status=status,
         unit_code=request.args.get("unit") or None,
         issuer=request.args.get("issuer") or None,
@@ -54,6 +53,12 @@ def index() -> str:
         overdue_only=request.args.get("overdue") == "1",
         query=request.args.get("q", "")[:200],
     )
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    flt = directive_filter()
     page = request.args.get("page", 1, type=int) or 1
     result = list_directives(context.db(), context.my_id(), flt, page=page, per_page=20)
     units = list_units(context.db(), context.my_id())

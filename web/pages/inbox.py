@@ -17,6 +17,8 @@ STEPS = ("assign", "execute", "report", "sign_off", "accept", "contribute", "ack
 @bp.get("/")
 def home() -> Response:
     if current_user.is_authenticated:
+        if context.me().has("supervisor"):  # the leaders' home page is the dashboard
+            return redirect(url_for("oversight.show_dashboard"))
         return redirect(url_for("inbox.index"))
     return redirect(url_for("auth.login"))
 

@@ -8,6 +8,7 @@
 - attachments: every attachment's file is in the upload folder with its recorded size, and
   every file there belongs to an attachment
 - state_size: no instance's serialized state is over the limit
+- due_items: the statistics' due items agree with a recount from assignments, reports, events
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 import engine
 from engine import ReadyTask, WorkItem
+from workflows import tallies
 from workflows.db import Database
 from workflows.errors import DomainError, SchemaNotCurrent
 from workflows.setup import schema
@@ -35,6 +37,7 @@ CHECKS = (
     "history",
     "attachments",
     "state_size",
+    "due_items",
 )
 MAX_STATE_BYTES = 5 * 1024 * 1024
 LIVE = ("running", "suspended")
@@ -165,6 +168,15 @@ def run_checks(
             *_history(session),
             *_attachments(session, upload_dir),
             *_state_sizes(scan, db, max_state_bytes),
+            *(
+                Finding(
+                    "due_items",
+                    f"assignment #{d.assignment_id}, period {d.cycle + 1}",
+                    d.problem,
+                    {"assignment_id": d.assignment_id},
+                )
+                for d in tallies.disagreements(session)
+            ),
         )
         examined = {
             "directives": len(scan.directives),

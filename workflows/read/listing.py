@@ -13,7 +13,7 @@ from engine import utcnow
 from workflows.access.permissions import sees_everything
 from workflows.db import Database
 from workflows.organisation import people
-from workflows.rules.folding import fold
+from workflows.rules.folding import search_words
 from workflows.tables import Assignment, Directive, User
 
 
@@ -85,8 +85,8 @@ def _narrow(query: Select[Any], actor: User, flt: DirectiveFilter, now: datetime
             Assignment.state.not_in(("accepted", "draft")), Assignment.due_at <= now
         )
         query = query.where(Directive.id.in_(late), Directive.status == "in_progress")
-    for word in fold(flt.query).split():
-        query = query.where(Directive.search_text.contains(word, autoescape=True))
+    for word in search_words(flt.query):  # each word of the query starts a word of the text
+        query = query.where(Directive.search_text.contains(f" {word}", autoescape=True))
     return query
 
 

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
@@ -13,3 +14,13 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", bare).strip().lower()
+
+
+def search_words(text: str) -> list[str]:
+    """The folded words of a text, punctuation dropped: "KH&CN" is "kh", "cn"."""
+    return [word for word in _NOT_WORD.sub(" ", fold(text)).split() if word]
+
+
+def search_document(text: str) -> str:
+    """What a directive's search column holds: its words, each after a space (word starts)."""
+    return "".join(f" {word}" for word in search_words(text)) + " "

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import StepResult, utcnow
-from workflows import history, notifications
+from workflows import history, notifications, tallies
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotAssignedToUnit, NotFound
 from workflows.messages import N_
@@ -95,6 +95,8 @@ def _decide(step: Step, kind: str, accepted: bool, comment: str) -> None:
         )
     step.record(f"{kind}_{report.decision}", before, comment)
     step.apply(result)
+    if accepted:
+        tallies.refresh(step.session, [step.assignment.id])
 
 
 def _next_period(step: Step, result: StepResult) -> tuple[int, datetime | None] | None:
