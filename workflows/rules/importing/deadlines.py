@@ -55,6 +55,7 @@ TET = re.compile(
 )
 RELATIVE = re.compile(
     r"\btrong\s+(?:vong\s+|thoi\s+han\s+)?(?P<n>\d{1,3})\s+ngay(?P<w>\s+lam\s+viec)?"
+    r"(?!\s+lam\s+viec)(?!\s+(?:sau|ke\s+tu)\s+khi)"  # from an event, not from the issue
 )
 YEAR = re.compile(
     r"\b(?P<cue>trong|cuoi|truoc\s+het|hoan\s+thanh\s+trong|den\s+het)\s+nam\s+(?P<y>\d{4})\b"

@@ -44,16 +44,14 @@ EXCLUDED = re.compile(
 BOILERPLATE = re.compile(
     r"chiu trach nhiem thi hanh|co hieu luc|ban hanh kem theo|thay the quyet dinh|bai bo"
 )
+_DOCUMENT = r"(?:chi thi|quyet dinh|ke hoach|thong bao|cong van|van ban)"
 CLOSING = re.compile(
-    r"^(?:tren day la|trong qua trinh (?:trien khai )?thuc hien|(?:chi thi|quyet dinh|ke hoach|"
-    r"thong bao|cong van) nay|nhan duoc (?:cong van|van ban)|de nghi cac .{0,80}nghiem tuc|"
+    rf"^(?:tren day la|trong qua trinh (?:trien khai )?thuc hien|{_DOCUMENT} nay|"
+    r"nhan duoc (?:cong van|van ban)|de nghi cac .{0,80}nghiem tuc|"
     r"yeu cau .{0,120}(?:nghiem tuc|khan truong|trien khai) thuc hien)"
+    rf"|thong bao de .{{0,80}}biet|nghiem tuc (?:trien khai )?thuc hien {_DOCUMENT} nay"
 )
 ASSIGNING = re.compile(r"\bgiao\b|\bchu tri\b|\bco trach nhiem\b|\bde nghi\b|\byeu cau\b")
-PREAMBLE = re.compile(
-    r"^(?:thuc hien|can cu|de |nham |theo |sau khi|ngay \d|tai (?:cuoc|buoi|hoi))"
-)
-GIVES_WORK = re.compile(r"\bgiao\b|\bchu tri\b")
 
 
 @dataclass
@@ -103,16 +101,18 @@ def _value(kind: str, label: str) -> int:
     return 0
 
 
-def pieces(lines: list[str], names_unit: Callable[[str], bool]) -> list[Piece]:
-    """Split a body's lines into task pieces (see the module's docstring)."""
-    roots = _tree(lines)
-    found = [piece for root in roots for piece in _tasks(root, ())]
-    if found:
-        return found
-    return list(_paragraph_tasks(lines, names_unit))
+def pieces(lines: list[str], assigns: Callable[[str], bool]) -> list[Piece]:
+    """Split a body's lines into task pieces (see the module's docstring).
+
+    `assigns` tells whether a paragraph gives work to a unit (for bodies without items).
+    """
+    roots = _tree(lines, assigns)
+    if roots:
+        return [piece for root in roots for piece in _tasks(root, (), assigns)]
+    return list(_paragraph_tasks(lines, assigns))
 
 
-def _tree(lines: list[str]) -> list[Item]:
+def _tree(lines: list[str], assigns: Callable[[str], bool]) -> list[Item]:
     roots: list[Item] = []
     stack: list[Item] = []
     closed = False
@@ -120,8 +120,8 @@ def _tree(lines: list[str]) -> list[Item]:
         opened = marker(line)
         item = _open(opened, line, stack) if opened else None
         if item is None:
-            closed = closed or bool(stack and _is_closing(line))
-            if stack and not closed:
+            closed = closed or bool(stack and _is_closing(line, assigns))
+            if stack and not closed and not _is_noise(line):
                 stack[-1].lines.append(line)
                 stack[-1].source.append(line)
             continue
@@ -151,19 +151,34 @@ def _key(item: Item) -> str:
     return item.kind
 
 
-def _is_closing(line: str) -> bool:
-    return bool(CLOSING.match(fold_in_place(line))) and not line.endswith(":")
+def _is_closing(line: str, assigns: Callable[[str], bool]) -> bool:
+    """A closing paragraph: a known closing formula, or the last line ('./.') giving no work."""
+    if CLOSING.search(fold_in_place(line)) and not line.endswith(":"):
+        return True
+    return line.endswith("./.") and not assigns(line)
 
 
-def _tasks(item: Item, groups: tuple[str, ...]) -> Iterator[Piece]:
+def _is_noise(line: str) -> bool:
+    """A short line without a sentence's end: a caption, a byline, a link of a web page."""
+    return len(line.split()) < 8 and not line.endswith((".", ";", ":", "!", "?", ")"))
+
+
+def _tasks(item: Item, groups: tuple[str, ...], assigns: Callable[[str], bool]) -> Iterator[Piece]:
     folded = fold_in_place(item.own_text)
     if EXCLUDED.match(folded.strip(" -:")) or BOILERPLATE.search(folded):
         return
+    if item.kind == "article" and not ASSIGNING.search(fold_in_place(_text(item))):
+        return  # an article of a decision is a task only when it gives work to someone
     if not item.children or _are_details(item):
+        if item.own_text.isupper():  # a section heading: its paragraphs are the tasks
+            for paragraph in item.lines[1:]:
+                for clause in clauses(paragraph, assigns):
+                    yield Piece(clause, clause, groups)
+            return
         yield Piece(_text(item), _source(item), groups)
         return
     for child in item.children:
-        yield from _tasks(child, ("\n".join(item.lines), *groups))
+        yield from _tasks(child, ("\n".join(item.lines), *groups), assigns)
 
 
 def _are_details(item: Item) -> bool:
@@ -188,23 +203,29 @@ def _source(item: Item) -> str:
     return "\n".join(parts)
 
 
-def _paragraph_tasks(lines: list[str], names_unit: Callable[[str], bool]) -> Iterator[Piece]:
+def _paragraph_tasks(lines: list[str], assigns: Callable[[str], bool]) -> Iterator[Piece]:
     for line in lines:
-        folded = fold_in_place(line)
-        if line.endswith(":") or _is_closing(line):
+        if line.endswith(":") or _is_closing(line, assigns):
             continue
-        if PREAMBLE.match(folded) and not GIVES_WORK.search(folded):
-            continue
-        for sentence in _assignments(line, folded):
-            yield Piece(sentence, sentence, ())
-        if not ASSIGNING.search(folded) and names_unit(line[:80]):
-            yield Piece(line, line, ())
+        for sentence in _assignments(line, fold_in_place(line)):
+            for clause in clauses(sentence, assigns):
+                yield Piece(clause, clause, ())
+
+
+def clauses(paragraph: str, assigns: Callable[[str], bool]) -> list[str]:
+    """The clauses of a paragraph (split at ';') when each gives work to its own units;
+    else the paragraph, if it gives work at all."""
+    parts = [part.strip() for part in paragraph.split(";") if part.strip()]
+    if len(parts) > 1 and all(assigns(part) for part in parts):
+        return parts
+    return [paragraph] if assigns(paragraph) else []
 
 
 def _assignments(line: str, folded: str) -> list[str]:
-    """Split a paragraph at each 'Giao ...' sentence; the whole paragraph if it assigns work."""
+    """Split a paragraph at each sentence opening with 'Giao'; else the whole paragraph."""
     starts = [m.start() for m in re.finditer(r"(?:^|(?<=[.;]\s))giao\b", folded)]
-    if len(starts) > 1:
-        ends = [*starts[1:], len(line)]
-        return [line[a:b].strip() for a, b in zip(starts, ends, strict=True)]
-    return [line] if ASSIGNING.search(folded) else []
+    if len(starts) > 1 or (starts and starts[0] > 0):
+        bounds = [0, *starts] if starts[0] > 0 else starts
+        ends = [*bounds[1:], len(line)]
+        return [line[a:b].strip() for a, b in zip(bounds, ends, strict=True)]
+    return [line]

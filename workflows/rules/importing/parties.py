@@ -58,12 +58,22 @@ UNIT_HEADS = (
     ("hoi",),
     ("dai",),
     ("bo", "chi", "huy"),
+    ("tinh", "doan"),
+    ("tinh", "uy"),
+    ("lien", "hiep"),
+    ("lien", "doan"),
+    ("mat", "tran"),
+    ("hoi", "dong"),
+    ("bao",),
 )
 PLACES = frozenset({"tinh", "huyen", "thanh", "xa", "thi"})
+# First syllables of the verbs that open a predicate: the name of an unknown unit stops there.
 STOPS = frozenset(
     {"chu", "phoi", "co", "thuc", "to", "trien", "tham", "xay", "theo", "bao", "ra", "kiem"}
     | {"huong", "de", "chi", "tong", "phan", "tap", "khan", "nghien", "bo", "dam", "tiep"}
-    | {"lam", "cung", "gui", "lap", "hoan", "va", "cac", "nam", "ngay", "thang", "trong"}
+    | {"lam", "cung", "gui", "lap", "hoan", "cac", "nam", "ngay", "thang", "trong", "ho"}
+    | {"don", "can", "chuan", "day", "tang", "giai", "duy", "cap", "so", "trinh", "ban", "sua"}
+    | {"xac", "tuyen", "pho", "van", "la", "quan", "khong", "phai", "se", "da", "dang", "can"}
 )
 
 
@@ -199,6 +209,8 @@ def _unknown_end(toks: Sequence[Token], index: int, covered: set[int]) -> int | 
     if head is None:
         return None
     position = index + len(head)
+    if position < len(toks) and toks[position].key == "cac":  # "UBND các huyện, thành phố"
+        position += 1
     if position >= len(toks) or not _names_start(toks[position]):
         return None
     while position + 1 < len(toks) and position - index < 10:
@@ -212,12 +224,24 @@ def _unknown_end(toks: Sequence[Token], index: int, covered: set[int]) -> int | 
 def _name_goes_on(toks: Sequence[Token], index: int, covered: set[int]) -> int:
     """How many tokens the name of an unknown unit takes on (0: it ends here)."""
     token = toks[index]
+    if token.key == "," and [t.key for t in toks[index + 1 : index + 3]] == ["thanh", "pho"]:
+        return 3  # "các huyện, thành phố"
     if index in covered or not token.is_word:
         return 0
-    if token.key == "va":  # "Sở Tài nguyên và Môi trường"
-        after = toks[index + 1] if index + 1 < len(toks) else None
-        return 2 if after is not None and after.is_word and after.capitalized else 0
+    if _after_place(toks, index) and not token.capitalized:
+        return 0  # "Cục Quản lý thị trường tỉnh | thành lập ..."
+    if token.key == "va":  # "Sở Tài nguyên và Môi trường", but not "Sở A và Cục B"
+        after = [t.key for t in toks[index + 1 : index + 5]]
+        starts_unit = any(tuple(after[: len(h)]) == h for h in UNIT_HEADS)
+        capital = index + 1 < len(toks) and toks[index + 1].capitalized
+        return 2 if capital and not starts_unit else 0
     return 0 if token.key in STOPS and not token.capitalized else 1
+
+
+def _after_place(toks: Sequence[Token], index: int) -> bool:
+    """Tell whether the token follows 'tỉnh', 'huyện', 'thành phố' or 'thị xã'."""
+    before = [t.key for t in toks[max(0, index - 2) : index]]
+    return before[-1:] in (["tinh"], ["huyen"]) or before in (["thanh", "pho"], ["thi", "xa"])
 
 
 def _names_start(token: Token) -> bool:

@@ -20,7 +20,7 @@ from workflows.rules.importing.deadlines import Deadline, DeadlineContext, find_
 from workflows.rules.importing.header import Header, read_header
 from workflows.rules.importing.parties import COORDINATING, LEAD, Party, parties
 from workflows.rules.importing.tables import Row, row_parties
-from workflows.rules.importing.text import normalize, tokens
+from workflows.rules.importing.text import normalize
 from workflows.rules.importing.units import Matcher, Registry
 
 MAX_CHARS = 300_000
@@ -168,12 +168,10 @@ class _Draft:
 def _from_body(
     lines: list[str], header: Header, matcher: Matcher, context: DeadlineContext
 ) -> list[_Draft]:
-    def names_unit(line: str) -> bool:
-        return any(not m.ignored for m in matcher.find(tokens(line), line))
+    def assigns(paragraph: str) -> bool:
+        return any(party.role == LEAD for party in parties(paragraph, matcher))
 
-    found = [
-        p for start, end in header.bodies for p in outline.pieces(lines[start:end], names_unit)
-    ]
+    found = [p for start, end in header.bodies for p in outline.pieces(lines[start:end], assigns)]
     check_count(len(found))
     inherited = _Inherited(matcher, context)
     return [inherited.draft(piece) for piece in found]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from workflows.rules.importing.text import Token, fold_in_place, words
 
@@ -244,3 +245,30 @@ def _abbreviations(rest_text: str) -> Iterable[tuple[str, ...]]:
         pairs = [parts[0][i : i + 2] for i in range(0, len(parts[0]), 2)]
         yield ("".join(p[0][0] for p in pairs),)
         yield tuple(p[0][0] + p[1][0] for p in pairs)
+
+
+def registry_from_org(data: Mapping[str, Any]) -> Registry:
+    """Build a registry from an organisation file shaped like setup/data/org.json.
+
+    `units` hold `code`, `name`, optional `kind` and `aliases`; an `aliases` map by code and
+    `groups` (phrase → codes) at the top level are read too; the `organisation` itself, and
+    units of kind `leadership`, are recognised only to be ignored.
+    """
+    aliases = data.get("aliases") or {}
+    units = [
+        UnitEntry(
+            code=str(unit["code"]),
+            name=str(unit["name"]),
+            kind=str(unit.get("kind", "division")),
+            aliases=tuple(map(str, unit.get("aliases") or aliases.get(unit["code"]) or ())),
+            addressable=unit.get("kind") != "leadership",
+        )
+        for unit in data.get("units") or ()
+    ]
+    root = data.get("organisation")
+    if isinstance(root, Mapping) and root.get("name"):
+        units.append(
+            UnitEntry(str(root.get("code", "")), str(root["name"]), "department", (), False)
+        )
+    groups = {str(k): tuple(map(str, v)) for k, v in (data.get("groups") or {}).items()}
+    return Registry(tuple(units), groups)
