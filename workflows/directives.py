@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from engine import utcnow
 from workflows import deadlines, history, notifications
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
-from workflows.entry import (
+from workflows.entry.drafts import consume_draft
+from workflows.entry.inputs import (
     DirectiveInput,
     TaskInput,
     check_directive,
@@ -22,10 +24,12 @@ from workflows.entry import (
     cleaned,
     cleaned_tasks,
 )
+from workflows.entry.phrases import with_deadlines
 from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_
 from workflows.organisation import people
 from workflows.pipeline import complete_work_item, directive_of_work_item, engine_errors
+from workflows.rules.calendar import WorkCalendar
 from workflows.rules.folding import fold
 from workflows.tables import Assignment, Directive, Task, Unit
 
@@ -40,8 +44,12 @@ def create_directive(
     data: DirectiveInput,
     now: datetime | None = None,
     uploads: Sequence[Upload] = (),
+    draft_id: int | None = None,
 ) -> int:
-    """Enter a directive, its tasks and files; its process starts and waits to be assigned."""
+    """Enter a directive, its tasks and files; its process starts and waits to be assigned.
+
+    A deadline given only as a phrase is read from it; a draft it came from is removed.
+    """
     at, data = now or utcnow(), cleaned(data)
     written: list[Path] = []
 
@@ -50,7 +58,13 @@ def create_directive(
         written.clear()
         actor = people.load_actor(session, actor_id)
         people.require_role(actor, "clerk", "supervisor")
-        check_directive(session, data, at.astimezone(db.settings.tz).date())
+        calendar = deadlines.work_calendar(session)
+        entered = replace(
+            data, tasks=with_deadlines(data.tasks, data.issued_on, calendar, db.settings.tz)
+        )
+        check_directive(session, entered, at.astimezone(db.settings.tz).date())
+        if draft_id is not None:
+            consume_draft(session, actor.id, draft_id)
         directive = Directive(
             number=data.number,
             issued_year=data.issued_on.year,
@@ -66,7 +80,7 @@ def create_directive(
         )
         session.add(directive)
         session.flush()
-        _write_tasks(session, directive, data.tasks)
+        _write_tasks(session, directive, entered.tasks)
         written.extend(
             store_uploads(
                 session, db, uploads, directive_id=directive.id, report_id=None, actor=actor, at=at
@@ -256,6 +270,7 @@ def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInp
             reporting_until=data.reporting_until if data.reporting != "once" else None,
             report_cutoff_day=data.report_cutoff_day,
             report_lag_days=data.report_lag_days,
+            due_text=data.due_text,
         )
         session.add(task)
         session.flush()
@@ -290,44 +305,46 @@ def _replace_tasks(session: Session, directive: Directive, tasks: Sequence[TaskI
 def _assign_all(
     session: Session, db: Database, directive: Directive, at: datetime
 ) -> list[dict[str, Any]]:
-    tz = db.settings.tz
     rows = session.execute(
         select(Assignment, Task)
         .join(Task, Task.id == Assignment.task_id)
         .where(Assignment.directive_id == directive.id)
         .order_by(Task.number, Assignment.role.desc(), Assignment.id)
     ).all()
-    payload = []
     calendar = deadlines.work_calendar(session)
-    today = at.astimezone(tz).date()
-    for assignment, task in rows:
-        periods = []
-        if assignment.role == "lead":
-            periods = deadlines.report_periods(calendar, task, today, tz, db.settings.reminder_days)
-        due_at: datetime | None
-        remind_at: datetime | None
-        if periods:
-            due_at, remind_at = periods[0]
-        else:
-            due_at, remind_at = deadlines.deadline_and_reminder(
-                calendar, task.due_on, task.due_at, tz, db.settings.reminder_days
-            )
-        assignment.state, assignment.due_at, assignment.original_due_at = "assigned", due_at, due_at
-        assignment.cycle, assignment.cycles = 0, [due.isoformat() for due, _ in periods]
-        payload.append(
-            {
-                "assignment_id": assignment.id,
-                "unit": assignment.unit_code,
-                "role": assignment.role,
-                "lead_unit": assignment.lead_unit_code,
-                "task_no": task.number,
-                "due_at": _iso(due_at),
-                "remind_at": _iso(remind_at),
-                "cycle": 0,
-                "cycles": [{"due_at": _iso(d), "remind_at": _iso(r)} for d, r in periods],
-            }
+    return [assignment_payload(db, calendar, assignment, task, at) for assignment, task in rows]
+
+
+def assignment_payload(
+    db: Database, calendar: WorkCalendar, assignment: Assignment, task: Task, at: datetime
+) -> dict[str, Any]:
+    """Give an assignment its deadline (or reporting periods) and return its process item."""
+    tz = db.settings.tz
+    periods = []
+    if assignment.role == "lead":
+        today = at.astimezone(tz).date()
+        periods = deadlines.report_periods(calendar, task, today, tz, db.settings.reminder_days)
+    due_at: datetime | None
+    remind_at: datetime | None
+    if periods:
+        due_at, remind_at = periods[0]
+    else:
+        due_at, remind_at = deadlines.deadline_and_reminder(
+            calendar, task.due_on, task.due_at, tz, db.settings.reminder_days
         )
-    return payload
+    assignment.state, assignment.due_at, assignment.original_due_at = "assigned", due_at, due_at
+    assignment.cycle, assignment.cycles = 0, [due.isoformat() for due, _ in periods]
+    return {
+        "assignment_id": assignment.id,
+        "unit": assignment.unit_code,
+        "role": assignment.role,
+        "lead_unit": assignment.lead_unit_code,
+        "task_no": task.number,
+        "due_at": _iso(due_at),
+        "remind_at": _iso(remind_at),
+        "cycle": 0,
+        "cycles": [{"due_at": _iso(d), "remind_at": _iso(r)} for d, r in periods],
+    }
 
 
 def _iso(moment: datetime | None) -> str | None:

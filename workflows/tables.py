@@ -13,7 +13,10 @@ from engine import Base, utcnow
 ROLES = ("unit_staff", "unit_head", "clerk", "supervisor", "admin")
 DIRECTIVE_KINDS = ("chi_thi", "ke_hoach", "cong_van", "thong_bao_ket_luan", "quyet_dinh", "khac")
 DIRECTIVE_STATUSES = ("assigning", "in_progress", "suspended", "completed", "cancelled")
-ASSIGNMENT_STATES = ("draft", "assigned", "in_progress", "reported", "returned", "accepted")
+ASSIGNMENT_STATES = (
+    *("draft", "assigned", "in_progress", "reported", "returned", "accepted"),
+    "cancelled",  # withdrawn by a correction of the directive; its history stays
+)
 ASSIGNMENT_ROLES = ("lead", "coordinating")
 
 
@@ -33,6 +36,9 @@ class Unit(Base):
     leader_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", use_alter=True, name="fk_unit_leader_id_app_user")
     )  # the leader in charge (lãnh đạo phụ trách) of the unit
+    aliases: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )  # other names directives give it ("Phòng KH-TC"), for reading them
 
 
 class User(Base):
@@ -103,6 +109,8 @@ class Task(Base):
     reporting_until: Mapped[date | None] = mapped_column(Date)
     report_cutoff_day: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     report_lag_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    due_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # as written
+    withdrawn_at: Mapped[datetime | None]  # removed by a correction after assignment
 
 
 class Assignment(Base):
@@ -133,6 +141,7 @@ class Assignment(Base):
     reported_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
 
 
 class Report(Base):
@@ -341,3 +350,35 @@ class Incident(Base):
     last_at: Mapped[datetime]
     next_try_at: Mapped[datetime] = mapped_column(index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class DirectiveDraft(Base):
+    """A directive being entered, saved to be finished later: the entry form as it was.
+
+    `token` names the folder holding the files uploaded to it; no process runs for a draft.
+    """
+
+    __tablename__ = "directive_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    number: Mapped[str] = mapped_column(String(64), default="")
+    title: Mapped[str] = mapped_column(String(500), default="")
+    form: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DirectiveTemplate(Base):
+    """A directive kept to start recurring ones from (the monthly giao ban, the Tết plan)."""
+
+    __tablename__ = "directive_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime]
+    source_directive_id: Mapped[int | None] = mapped_column(ForeignKey("directive.id"))
+    issued_on: Mapped[date] = mapped_column(Date)  # the dates below are counted from it
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
