@@ -78,7 +78,9 @@ def starts_like(proposed: TaskProposal, expected: dict[str, Any]) -> bool:
     return words(proposed.text)[: len(start)] == start
 
 
-def pair(proposal: Proposal, expected: list[dict[str, Any]]) -> list[tuple[TaskProposal, dict[str, Any]]]:
+def pair(
+    proposal: Proposal, expected: list[dict[str, Any]]
+) -> list[tuple[TaskProposal, dict[str, Any]]]:
     """Match proposed to expected tasks by their opening words, each used once, in order."""
     pairs, used = [], set()
     for task in proposal.tasks:
@@ -136,7 +138,10 @@ def run(folder: Path, details: bool) -> dict[str, Score]:
         if details and wrong:
             print(text_path.name, *wrong, sep="\n")
     count = len(list(folder.glob("*.txt")))
-    print(f"{count} documents; header right: " + ", ".join(f"{k} {v}/{count}" for k, v in header.items()))
+    print(
+        f"{count} documents; header right: "
+        + ", ".join(f"{k} {v}/{count}" for k, v in header.items())
+    )
     return scores
 
 

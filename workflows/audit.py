@@ -33,6 +33,7 @@ AUDIT_ACTIONS = (
     "unit_renamed",
     "unit_moved",
     "unit_leader_changed",
+    "unit_aliases_changed",
     "unit_deactivated",
     "unit_reactivated",
     "form_saved",

@@ -117,10 +117,8 @@ class Assignment(Base):
     """One task given to one unit, as lead (chủ trì) or coordinating (phối hợp) unit."""
 
     __tablename__ = "assignment"
-    __table_args__ = (
-        UniqueConstraint("task_id", "unit_id"),
-        Index("ix_assignment_unit_state", "unit_id", "state"),
-    )
+    # No unique (task, unit): a unit withdrawn from a task keeps its row when it is added again.
+    __table_args__ = (Index("ix_assignment_unit_state", "unit_id", "state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)

@@ -18,6 +18,7 @@ from workflows import deadlines
 from workflows.attachments import Upload
 from workflows.db import Database
 from workflows.entry.documents import SourceDocument, read_document
+from workflows.entry.sheet import task_sheet_template
 from workflows.organisation import people
 from workflows.rules.calendar import WorkCalendar
 from workflows.rules.importing.proposal import Proposal, propose_document
@@ -55,6 +56,26 @@ def propose_directive(
         calendar = deadlines.work_calendar(session)
     today = (now or utcnow()).astimezone(db.settings.tz).date()
     return propose_from(source, registry, today, calendar)
+
+
+def propose_from_database(
+    db: Database, source: ProposalSource, now: datetime | None = None
+) -> Proposal:
+    """Propose a directive against the database's units, for the command line (no actor)."""
+    with db.reading() as session:
+        registry = unit_registry(session)
+        calendar = deadlines.work_calendar(session)
+    today = (now or utcnow()).astimezone(db.settings.tz).date()
+    return propose_from(source, registry, today, calendar)
+
+
+def task_sheet(db: Database, actor_id: int) -> bytes:
+    """The spreadsheet template for entering tasks as rows, listing the units to name."""
+    with db.reading() as session:
+        actor = people.load_actor(session, actor_id)
+        people.require_role(actor, "clerk", "supervisor")
+        units = [(u.code, u.name) for u in unit_registry(session).units if u.addressable]
+    return task_sheet_template(units)
 
 
 def propose_from(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,11 @@ from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound
 from workflows.messages import N_
 from workflows.organisation import people
+from workflows.rules.folding import fold
+from workflows.rules.text import clean
 from workflows.tables import Unit, User
+
+MAX_ALIASES = 30
 
 
 class KeepLeader:
@@ -38,6 +43,7 @@ class UnitRow:
     users: int
     leader_id: int | None = None  # the leader in charge (lãnh đạo phụ trách)
     leader_name: str = ""
+    aliases: tuple[str, ...] = ()  # other names directives give it
 
 
 def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
@@ -64,6 +70,7 @@ def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
                 counts.get(u.id, 0),
                 u.leader_id,
                 names.get(u.leader_id or 0, ""),
+                tuple(u.aliases or ()),
             )
             for u in units
         ]
@@ -115,9 +122,11 @@ def update_unit(
     parent_code: str | None = None,
     leader_id: int | None | KeepLeader = KEEP,
     now: datetime | None = None,
+    aliases: Sequence[str] | None = None,
 ) -> None:
     """Rename, move (to `parent_code`, None keeps it), (de)activate a unit or give it a leader
-    in charge (None: none; KEEP leaves it), admin only.
+    in charge (None: none; KEEP leaves it), or give it the other names directives use for it
+    (`aliases`; None leaves them), admin only.
 
     Past assignments keep the name they were given under.
     """
@@ -136,6 +145,8 @@ def update_unit(
         unit.name, unit.active = name.strip(), active
         if not isinstance(leader_id, KeepLeader):
             unit.leader_id = _leader(session, leader_id)
+        if aliases is not None:
+            unit.aliases = _aliases(aliases)
         old, new = audit.changes(before, _unit_values(session, unit))
         if new:
             audit.record(
@@ -160,7 +171,22 @@ def _unit_values(session: Session, unit: Unit) -> dict[str, Any]:
         "parent": parent.code if parent else None,
         "active": unit.active,
         "leader": leader.username if leader else None,
+        "aliases": list(unit.aliases or ()),
     }
+
+
+def _aliases(names: Sequence[str]) -> list[str]:
+    """Other names of a unit: cleaned, each once, at most MAX_ALIASES of 255 characters."""
+    found: dict[str, str] = {}
+    for name in names:
+        text = clean(name)
+        if len(text) > 255:
+            raise InvalidInput({"aliases": N_("a name is at most 255 characters")})
+        if text:
+            found.setdefault(fold(text), text)
+    if len(found) > MAX_ALIASES:
+        raise InvalidInput({"aliases": N_("at most %(count)s other names", count=MAX_ALIASES)})
+    return list(found.values())
 
 
 def _leader(session: Session, user_id: int | None) -> int | None:
@@ -176,6 +202,8 @@ def _leader(session: Session, user_id: int | None) -> int | None:
 def _unit_action(after: dict[str, Any]) -> str:
     if "leader" in after and len(after) == 1:
         return "unit_leader_changed"
+    if "aliases" in after and len(after) == 1:
+        return "unit_aliases_changed"
     if "active" in after:
         return "unit_reactivated" if after["active"] else "unit_deactivated"
     return "unit_moved" if "parent" in after else "unit_renamed"

@@ -55,6 +55,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('assignment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cancelled_at', engine.tables.UTCDateTime(timezone=True), nullable=True))
+        # a unit withdrawn from a task keeps its row when it is added to the task again
+        batch_op.drop_constraint('uq_assignment_task_id', type_='unique')
 
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_text', sa.Text(), server_default='', nullable=False))
@@ -75,6 +77,7 @@ def downgrade() -> None:
         batch_op.drop_column('due_text')
 
     with op.batch_alter_table('assignment', schema=None) as batch_op:
+        batch_op.create_unique_constraint('uq_assignment_task_id', ['task_id', 'unit_id'])
         batch_op.drop_column('cancelled_at')
 
     op.drop_table('directive_template')
