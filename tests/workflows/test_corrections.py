@@ -209,8 +209,10 @@ def test_tasks_are_added_and_removed_while_running(db, users, today, assigned_sm
     with db.reading() as session:
         removed = session.scalar(select(Task).where(Task.number == 2))
         added = session.scalar(select(Task).where(Task.number == 4))
-        assert removed is not None and removed.withdrawn_at is not None
-        assert added is not None and (added.content, added.due_on) == ("Tổng hợp báo cáo", None)
+        assert removed is not None
+        assert removed.withdrawn_at is not None
+        assert added is not None
+        assert (added.content, added.due_on) == ("Tổng hợp báo cáo", None)
     assert assignment(db, assigned_small, "TTR", 2).state == "cancelled"
     assert assignment(db, assigned_small, "CCTDC", 2).state == "cancelled"
     assert item_of(db, users["truong.qlcn"], "execute", task_no=4)
@@ -265,7 +267,8 @@ def test_a_phrase_alone_sets_the_deadline_and_a_bad_one_is_refused(db, users, as
         task = session.scalar(select(Task).where(Task.number == 3))
         assert task is not None
         assert task.due_text == "trong quý IV"
-        assert task.due_on is not None and (task.due_on.month, task.due_on.day) == (12, 31)
+        assert task.due_on is not None
+        assert (task.due_on.month, task.due_on.day) == (12, 31)
     wrong = with_task(as_is(db, assigned_small), 2, due_on=None, due_text="khi nào xong")
     with pytest.raises(InvalidInput) as refused:
         correct_directive(db, users["vanthu"], assigned_small, wrong)
