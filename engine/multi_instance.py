@@ -54,12 +54,33 @@ def instance_of(workflow: Any, element_id: str, ref_path: str, ref: str) -> Any:
     for child in element.children:
         if child.task_spec.name != element.task_spec.task_spec:
             continue
-        if runtime.as_text(runtime.lookup(child.data, ref_path)) != ref:
+        if _ref_of(workflow, element, child, ref_path) != ref:
             continue
         if child.has_state(TaskState.FINISHED_MASK):
             raise TaskNotFound(f"the instance of {ref} in {element_id} has already finished")
         return child
     raise TaskNotFound(f"no instance of {ref} in {element_id}")
+
+
+def _ref_of(workflow: Any, element: Any, child: Any, ref_path: str) -> str | None:
+    """The reference of an instance: from its item in the collection, else from its data.
+
+    An instance's own data may lose its item when a step inside it is reset (`retime`), so
+    its place in the collection comes first.
+    """
+    spec = element.task_spec
+    index = child.internal_data.get("key_or_index")
+    items = spec.data_input.get(element) if spec.data_input is not None else None
+    if spec.input_item is not None and isinstance(items, list) and isinstance(index, int):
+        if 0 <= index < len(items):
+            item = {spec.input_item.bpmn_id: items[index]}
+            return runtime.as_text(runtime.lookup(item, ref_path))
+    inner = workflow.get_subprocess(child)
+    for task in [child, *(inner.get_tasks() if inner is not None else ())]:
+        found = runtime.as_text(runtime.lookup(task.data, ref_path))
+        if found is not None:
+            return found
+    return None
 
 
 def withdraw_item(

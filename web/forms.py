@@ -213,5 +213,9 @@ class ModelUploadForm(FlaskForm):
     comment = StringField(_l("What changed"), validators=[Optional(), Length(max=1000)])
 
 
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Template name"), validators=[DataRequired(), Length(max=255)])
+
+
 class ConfirmForm(FlaskForm):
     """A button that only needs the CSRF token (publish, migrate)."""

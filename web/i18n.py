@@ -30,6 +30,7 @@ STATE_LABELS = {
     "reported": _l("Awaiting approval"),
     "returned": _l("Returned"),
     "accepted": _l("Completed"),
+    "cancelled": _l("Withdrawn"),
 }
 TIMELINESS_LABELS = {
     "on_time": _l("Completed on time"),
@@ -39,6 +40,7 @@ TIMELINESS_LABELS = {
     "in_term": _l("Within deadline"),
     "no_deadline": _l("Ongoing task"),
     "draft": _l("Not assigned yet"),
+    "cancelled": _l("Withdrawn"),
 }
 STATUS_LABELS = {
     "assigning": _l("Awaiting assignment"),
@@ -73,6 +75,14 @@ EVENT_LABELS = {
     "form_submitted": _l("Form submitted"),
     "incident_opened": _l("The timers failed: an administrator is told"),
     "incident_resolved": _l("The timers fire again"),
+    "directive_corrected": _l("Directive corrected"),
+    "task_corrected": _l("Task text corrected"),
+    "deadline_corrected": _l("Deadline corrected"),
+    "unit_added": _l("Unit added to a task"),
+    "unit_removed": _l("Unit removed from a task"),
+    "task_added": _l("Task added"),
+    "task_removed": _l("Task removed"),
+    "template_saved": _l("Saved as a template"),
 }
 NOTICE_LABELS = {
     "sign_in_held": _l("Sign-in held"),
@@ -84,6 +94,8 @@ NOTICE_LABELS = {
     "extension_requested": _l("Extension requested"),
     "extension_granted": _l("Extension granted"),
     "extension_refused": _l("Extension refused"),
+    "assignment_withdrawn": _l("Task withdrawn"),
+    "deadline_corrected": _l("Deadline corrected"),
 }
 
 

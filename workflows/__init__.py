@@ -85,6 +85,7 @@ from workflows.entry.proposals import (
     task_sheet,
 )
 from workflows.entry.stash import StashedFile, drop_stashed, stash_files, stashed, unstash
+from workflows.entry.stash import discard as discard_stash
 from workflows.entry.templates import (
     TemplateRow,
     delete_template,
@@ -251,6 +252,7 @@ __all__ = [
     "deliver_mail",
     "directive_detail",
     "directive_trail",
+    "discard_stash",
     "drop_stashed",
     "end_session",
     "extension_requests",

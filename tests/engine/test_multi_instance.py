@@ -158,3 +158,17 @@ def _state(sessions: sessionmaker[Session], instance: int) -> str:
         row = session.get(ProcessInstance, instance)
         assert row is not None
         return row.state_json
+
+
+def test_an_item_whose_step_was_retimed_can_be_withdrawn(sessions, cold) -> None:
+    due = datetime.now(UTC) + timedelta(days=3)
+    instance = start_assigned(
+        sessions, cold, [assignment(1, "KHTC", due_at=due), assignment(2, "TTR", due_at=due)]
+    )
+    later = (due + timedelta(days=5)).isoformat()
+    with sessions() as session:  # a reset inside the instance loses the item from its data
+        cold.retime(session, instance, "1", {"due_at": later, "remind_at": later})
+        session.commit()
+    withdraw(sessions, cold, instance, "1")
+    assert set(ready(sessions, cold, instance)) == {("execute", "TTR")}
+    assert timer_refs(sessions, cold, instance) == {"2"}
