@@ -361,3 +361,12 @@ def bench(args: tuple[str, ...]) -> None:
         raise click.ClickException(f"{script} not found: run from a source checkout")
     sys.argv = [str(script), *args]
     runpy.run_path(str(script), run_name="__main__")
+
+
+def _add_import_command() -> None:
+    from web.cli_import import import_command  # its own module: cli.py stays small
+
+    main.add_command(import_command)
+
+
+_add_import_command()
