@@ -170,6 +170,7 @@ class UnitForm(FlaskForm):
     )
     parent = SelectField(_l("Parent unit"), choices=[], validate_choice=False)
     leader = SelectField(_l("Leader in charge"), choices=[], validate_choice=False)
+    aliases = TextAreaField(_l("Other names"), validators=[Optional(), Length(max=8_000)])
     active = BooleanField(_l("Active"), default=True)
 
 

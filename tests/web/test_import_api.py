@@ -8,7 +8,6 @@ from pathlib import Path
 
 import docx
 from flask import Flask
-from flask.testing import FlaskClient
 
 from workflows.access import tokens
 from workflows.db import Database

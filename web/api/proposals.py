@@ -10,7 +10,7 @@ from web import context
 from web.api.auth import caller_id
 from web.api.blueprint import answers, bp
 from web.api.schemas import ProposalSchema, _text
-from workflows import InvalidInput, ProposalSource, Upload, proposal_json, propose_directive
+from workflows import ProposalSource, Upload, proposal_json, propose_directive
 
 MAX_TEXT = 400_000
 
@@ -42,11 +42,7 @@ def propose(text_body: dict[str, Any], file_body: dict[str, Any]) -> dict[str, A
     """Propose the number, kind, issuer, date, title, tasks, units and deadlines of a
     directive from its text or file (clerk or supervisor); nothing is saved."""
     upload = file_body.get("file")
+    source = ProposalSource(text=text_body.get("text") or "")  # empty: the domain says so
     if upload is not None and getattr(upload, "filename", None):
         source = ProposalSource(upload=Upload(upload.filename, upload.read()))
-    elif text_body.get("text"):
-        source = ProposalSource(text=text_body["text"])
-    else:
-        refusal = "send the directive's text (JSON 'text') or its file (multipart 'file')"
-        raise InvalidInput({"source": refusal})
     return proposal_json(propose_directive(context.db(), caller_id(), source))

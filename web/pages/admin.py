@@ -172,6 +172,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
     if existing is not None and request.method == "GET":
         form.parent.data = existing.parent_code or ""
         form.leader.data = str(existing.leader_id or "")
+        form.aliases.data = "\n".join(existing.aliases)
     problems: dict[str, str] = {}
     if form.validate_on_submit():
         try:
@@ -193,6 +194,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
                     active=bool(form.active.data),
                     parent_code=form.parent.data or None,
                     leader_id=_chosen_id(form.leader.data),
+                    aliases=(form.aliases.data or "").splitlines(),
                 )
         except InvalidInput as exc:
             problems = problems_of(exc)

@@ -21,6 +21,7 @@ from workflows import (
     Correction,
     DirectiveDetail,
     InvalidInput,
+    NotFound,
     TaskCorrection,
     correct_directive,
     delete_draft,
@@ -132,8 +133,12 @@ def drafts() -> str:
 def delete_draft_page(draft_id: int) -> Response:
     _enterer()
     if ConfirmForm().validate_on_submit():
-        delete_draft(context.db(), context.my_id(), draft_id)
-        flash(_("Draft deleted."), "info")
+        try:
+            delete_draft(context.db(), context.my_id(), draft_id)
+        except NotFound:
+            flash(_("This draft no longer exists."), "warning")
+        else:
+            flash(_("Draft deleted."), "info")
     return redirect(url_for("entry.drafts"))
 
 
@@ -153,8 +158,12 @@ def templates() -> str:
 def delete_template_page(template_id: int) -> Response:
     _enterer()
     if ConfirmForm().validate_on_submit():
-        delete_template(context.db(), context.my_id(), template_id)
-        flash(_("Template deleted."), "info")
+        try:
+            delete_template(context.db(), context.my_id(), template_id)
+        except NotFound:
+            flash(_("This template no longer exists."), "warning")
+        else:
+            flash(_("Template deleted."), "info")
     return redirect(url_for("entry.templates"))
 
 
