@@ -37,6 +37,15 @@ EXCLUDED_KEYS = ("csrf_token", "action", "drop_file")
 class EntryTaskForm(TaskForm):
     """A task row of the entry and correction pages: the deadline as written, its source."""
 
+    content = TextAreaField(_l("Task"), validators=[Optional(), Length(max=5000)])
+    reporting = SelectField(
+        _l("Reporting"),
+        choices=options(
+            [("once", _l("once")), ("monthly", _l("monthly")), ("quarterly", _l("quarterly"))]
+        ),
+        default="once",
+        validate_choice=False,
+    )
     due_time = TimeField(_l("Time"), validators=[Optional()])
     due_text = StringField(_l("As the directive words it"), validators=[Length(max=500)])
     source = HiddenField(validators=[Length(max=20_000)])
@@ -48,7 +57,9 @@ class EntryForm(FlaskForm):
     """The entry page: the directive, its tasks, its files, and what to read a proposal from."""
 
     number = StringField(_l("Number and code"), validators=[Length(max=64)])
-    kind = SelectField(_l("Document type"), choices=options(KIND_CHOICES))
+    kind = SelectField(
+        _l("Document type"), choices=options(KIND_CHOICES), validate_choice=False
+    )  # the domain checks it, once the form is to be saved
     issuer = StringField(_l("Issuing body"), validators=[Length(max=255)])
     issued_on = DateField(_l("Issue date"), validators=[Optional()])
     title = StringField(_l("Subject"), validators=[Length(max=500)])

@@ -28,7 +28,7 @@ MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("roman", re.compile(r"^(?P<n>X{0,1}(?:IX|IV|V?I{1,3}|V|X))\s*[.)]\s*(?=\S)")),
     ("article", re.compile(r"^Điều\s+(?P<n>\d{1,3})\s*[.:]\s*")),
     ("decimal", re.compile(r"^(?P<n>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?=\D)")),
-    ("arabic", re.compile(r"^(?P<n>\d{1,2})\s*[.)]\s*(?=[^\d\s])")),
+    ("arabic", re.compile(r"^(?P<n>\d{1,4})\s*[.)]\s*(?=[^\d\s])")),
     ("letter", re.compile(r"^(?P<n>[a-zđ])\s*[.)]\s+")),
     ("dash", re.compile(r"^[-–—−]+\s*(?=\S)")),
     ("bullet", re.compile(r"^[•·●▪◦■□*►✓]\s*(?=\S)")),
