@@ -127,7 +127,7 @@ def proposal_values(proposal: Proposal, text: str) -> dict[str, Any]:
         "issuer": proposal.issuer or "",
         "issued_on": proposal.issued_on.isoformat() if proposal.issued_on else "",
         "title": proposal.title or "",
-        "body": text[:100_000],
+        "body": (text or proposal.text)[:100_000],
     }
     for index, task in enumerate(proposal.tasks):
         prefix = f"tasks-{index}-"

@@ -120,7 +120,7 @@ def assign_directive(
         actor = people.load_actor(session, actor_id)
         item, directive = directive_of_work_item(session, db, actor, work_item_id, "assign")
         if tasks is not None:
-            edited = cleaned_tasks(tasks)
+            edited = _kept_wording(session, directive, cleaned_tasks(tasks))
             check_tasks(session, edited, directive.issued_on, at.astimezone(db.settings.tz).date())
             _replace_tasks(session, directive, edited)
         payload = _assign_all(session, db, directive, at)
@@ -292,6 +292,24 @@ def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInp
                 )
             )
     session.flush()
+
+
+def _kept_wording(
+    session: Session, directive: Directive, tasks: Sequence[TaskInput]
+) -> tuple[TaskInput, ...]:
+    """Keep a task's deadline phrase and precise time when the assign form left its date as
+    it was (that form shows neither)."""
+    old = {
+        t.number: t for t in session.scalars(select(Task).where(Task.directive_id == directive.id))
+    }
+    kept = []
+    for number, task in enumerate(tasks, start=1):
+        before = old.get(number)
+        if before is not None and before.due_on == task.due_on and not task.due_text:
+            due_at = task.due_at if task.due_at is not None else before.due_at
+            task = replace(task, due_text=before.due_text, due_at=due_at)
+        kept.append(task)
+    return tuple(kept)
 
 
 def _replace_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInput]) -> None:

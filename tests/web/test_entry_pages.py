@@ -16,6 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfWriter
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from tests.web.helpers import csrf_token
 from workflows.db import Database
@@ -63,7 +65,7 @@ def test_pasting_the_tet_text_proposes_its_ten_tasks(client_for, db: Database) -
     )
     html = page_of(response)
     assert response.status_code == 200
-    assert html.count("data-entry-task>") == 10
+    assert html.count("data-task-row>") == 10
     assert checked_units(html, 2) == ["KHTC"]
     assert set(checked_units(html, 2, "coordinating_units")) == {
         "VP",
@@ -260,9 +262,12 @@ def test_bad_documents_get_a_clear_message_and_save_nothing(
     content = data if data is not None else made[name]()
     clerk: FlaskClient = client_for("vanthu")
     token = csrf_token(clerk, "/directives/new")
-    payload = {"csrf_token": token, "action": "propose"}
-    payload["source_file"] = (io.BytesIO(content), name)
-    response = clerk.post("/directives/new", data=payload, content_type="multipart/form-data")
+    fields = MultiDict({"csrf_token": token, "action": "propose"})
+    fields.add("source_file", FileStorage(io.BytesIO(content), filename=name))
+    boundary, body = encode_multipart(fields)  # bytes: no spooled file left to the collector
+    response = clerk.post(
+        "/directives/new", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
     assert response.status_code == 422
     assert says in page_of(response)
     assert directives(db) == 0

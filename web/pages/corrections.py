@@ -16,7 +16,7 @@ from web.context import login_required
 from web.entry_forms import EntryForm, as_formdata, entry_tasks
 from web.forms import ConfirmForm, TemplateForm
 from web.messages import problems_of
-from web.pages.entry import choose_units, show_problems
+from web.pages.entry import NO_DATE, choose_units, issue_date_required, show_problems
 from workflows import (
     Correction,
     DirectiveDetail,
@@ -58,7 +58,8 @@ def correct(directive_id: int) -> Page:
     if not form.validate_on_submit():
         return _render(form, found, {}, 422)
     try:
-        correct_directive(context.db(), context.my_id(), directive_id, _correction(form))
+        with issue_date_required(form.issued_on.data is None):
+            correct_directive(context.db(), context.my_id(), directive_id, _correction(form))
     except InvalidInput as exc:
         return _render(form, found, problems_of(exc), 422)
     flash(_("Directive %(number)s corrected.", number=form.number.data), "success")
@@ -66,13 +67,11 @@ def correct(directive_id: int) -> Page:
 
 
 def _correction(form: EntryForm) -> Correction:
-    if form.issued_on.data is None:
-        raise InvalidInput({"issued_on": "required"})
     return Correction(
         number=form.number.data or "",
         kind=form.kind.data or "",
         issuer=form.issuer.data or "",
-        issued_on=form.issued_on.data,
+        issued_on=form.issued_on.data or NO_DATE,
         title=form.title.data or "",
         body=form.body.data or "",
         tasks=tuple(TaskCorrection(i, t) for i, t in entry_tasks(form.tasks, _tz())),

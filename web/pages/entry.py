@@ -6,6 +6,8 @@ the moment they arrive, so a validation error, a proposal or a draft never asks 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +24,7 @@ from web.pages.formdata import unit_choices, uploads_from
 from workflows import (
     DirectiveInput,
     InvalidInput,
+    Message,
     Proposal,
     ProposalSource,
     Upload,
@@ -39,6 +42,7 @@ from workflows import (
 )
 
 Page = Response | str | tuple[str, int]
+NO_DATE = date(1900, 1, 1)  # stands for a missing issue date, which the domain refuses
 
 
 def new_page() -> Page:
@@ -115,21 +119,20 @@ def _save_draft(token: str, draft_id: int | None) -> Response:
 
 
 def _save(form: EntryForm, token: str, draft_id: int | None) -> Page:
-    if form.issued_on.data is None:
-        raise InvalidInput({"issued_on": "required"})
     data = DirectiveInput(
         number=form.number.data or "",
         kind=form.kind.data or "",
         issuer=form.issuer.data or "",
-        issued_on=form.issued_on.data,
+        issued_on=form.issued_on.data or NO_DATE,
         title=form.title.data or "",
         body=form.body.data or "",
         tasks=tuple(task for _id, task in entry_tasks(form.tasks, _tz())),
     )
     uploads = unstash(context.db(), context.my_id(), token) if token else []
-    directive_id = create_directive(
-        context.db(), context.my_id(), data, uploads=uploads, draft_id=draft_id
-    )
+    with issue_date_required(form.issued_on.data is None):
+        directive_id = create_directive(
+            context.db(), context.my_id(), data, uploads=uploads, draft_id=draft_id
+        )
     discard_stash(context.db(), token)
     flash(
         _("Directive %(number)s entered; it now waits to be assigned.", number=data.number),
@@ -163,6 +166,20 @@ def _render(
         today=date.today(),
     )
     return page, status
+
+
+@contextmanager
+def issue_date_required(missing: bool) -> Iterator[None]:
+    """Report a missing issue date with the domain's other problems, all at once.
+
+    The domain is handed NO_DATE, which it refuses as implausible; that is said as required.
+    """
+    try:
+        yield
+    except InvalidInput as exc:
+        if missing:
+            exc.field_messages["issued_on"] = Message("required")
+        raise
 
 
 def choose_units(form: EntryForm) -> None:

@@ -8,7 +8,7 @@ assignment id.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,9 @@ class TaskChanges:
         if not corrections:
             raise InvalidInput({"tasks": N_("a directive needs at least one task")})
         tasks = cleaned_tasks([c.task for c in corrections])
+        tasks = tuple(
+            _stale_phrase_dropped(current, c, t) for c, t in zip(corrections, tasks, strict=True)
+        )
         calendar = deadlines.work_calendar(self.session)
         tasks = with_deadlines(tasks, self.directive.issued_on, calendar, self.db.settings.tz)
         wanted = [
@@ -196,7 +199,15 @@ class TaskChanges:
                 }
             )
         _set_deadline(task, new)
-        self._record("deadline_corrected", None, before, _shown_deadline(task), task=task)
+        after = _shown_deadline(task)
+        changed = [key for key in after if after[key] != before[key]]
+        self._record(
+            "deadline_corrected",
+            None,
+            {key: before[key] for key in changed},
+            {key: after[key] for key in changed},
+            task=task,
+        )
         if not self.running:
             return
         calendar = deadlines.work_calendar(self.session)
@@ -372,6 +383,18 @@ class TaskChanges:
             detail=self.reason if kind in ("unit_removed", "task_removed") else "",
         )
         self.count += 1
+
+
+def _stale_phrase_dropped(
+    current: dict[int, Task], correction: TaskCorrection, task: TaskInput
+) -> TaskInput:
+    """A date changed by hand under an unchanged phrase: the phrase no longer says it."""
+    before = current.get(correction.task_id or 0)
+    if before is None or not task.due_text or task.due_text != before.due_text:
+        return task
+    if task.due_on is None or task.due_on == before.due_on:
+        return task
+    return replace(task, due_text="")
 
 
 def _units_of(task: TaskInput) -> set[tuple[str, str]]:

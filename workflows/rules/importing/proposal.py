@@ -63,6 +63,7 @@ class Proposal:
     title: str | None
     tasks: tuple[TaskProposal, ...]
     new_units: tuple[str, ...]
+    text: str = ""  # the text read, one paragraph a line (the directive's body)
 
 
 def propose_text(
@@ -100,6 +101,7 @@ def propose_document(
         header.title,
         tasks,
         _new_units(tasks),
+        clean,
     )
 
 
