@@ -50,9 +50,7 @@ def directive_docx(path: Path, issued: date) -> None:
 
 
 def person(browser, server: LiveServer, username: str, password: str, viewport=LAPTOP) -> Person:
-    context = browser.new_context(
-        viewport=viewport, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
-    )
+    context = browser.new_context(viewport=viewport, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     page = context.new_page()
     page.goto(f"{server.url}/login")
     page.fill("#username", username)

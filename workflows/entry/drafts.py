@@ -9,6 +9,7 @@ sees and opens only their own drafts.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,8 +78,8 @@ def save_draft(
             draft.token = token if TOKEN.match(token or "") else uuid.uuid4().hex
             session.add(draft)
         draft.updated_at, draft.form = at, content
-        draft.number = clean(str(content.get("number") or ""))[:64]
-        draft.title = clean(str(content.get("title") or ""))[:500]
+        draft.number = clean(_first(content.get("number")))[:64]
+        draft.title = clean(_first(content.get("title")))[:500]
         session.flush()
         return draft.id
 
@@ -94,10 +95,7 @@ def list_drafts(db: Database, actor_id: int) -> list[DraftRow]:
             .where(DirectiveDraft.created_by_id == actor.id)
             .order_by(DirectiveDraft.updated_at.desc(), DirectiveDraft.id.desc())
         )
-        return [
-            DraftRow(d.id, d.number, d.title, len(d.form.get("tasks") or ()), d.updated_at)
-            for d in rows
-        ]
+        return [DraftRow(d.id, d.number, d.title, _tasks_in(d.form), d.updated_at) for d in rows]
 
 
 def open_draft(db: Database, actor_id: int, draft_id: int) -> DraftView:
@@ -126,6 +124,22 @@ def consume_draft(session: Session, actor_id: int, draft_id: int) -> str:
     draft = _own(session, actor_id, draft_id)
     session.delete(draft)
     return draft.token
+
+
+def _first(value: Any) -> str:
+    """A form value kept as it was posted: a list of strings, or one."""
+    if isinstance(value, list):
+        return str(value[0]) if value else ""
+    return "" if value is None else str(value)
+
+
+def _tasks_in(form: dict[str, Any]) -> int:
+    """How many task rows of a kept form have a text."""
+    return sum(
+        1
+        for key, value in form.items()
+        if re.fullmatch(r"tasks-\d+-content", key) and _first(value).strip()
+    )
 
 
 def _own(session: Session, actor_id: int, draft_id: int | None) -> DirectiveDraft:

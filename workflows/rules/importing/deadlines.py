@@ -14,10 +14,11 @@ periodic report (until the date the text gives, or the end of the anchor's year)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import cache
+from itertools import islice
 
 import holidays
 
@@ -68,6 +69,7 @@ PERIODIC = re.compile(
 UNTIL = re.compile(r"\bden\s+(?:het\s+)?nam\s+(?P<y>\d{4})\b")
 ONGOING = re.compile(r"\bthuong\s+xuyen\b|\blien\s+tuc\b")
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+MAX_FOUND = 200  # phrases read in one task: more is not a deadline any more, only text
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class _Found:
 def find_deadline(text: str, context: DeadlineContext, *, lenient: bool = False) -> Deadline:
     """Return the deadline of a task's text (or of a deadline field, when lenient)."""
     folded = fold_in_place(text)
-    found = _non_overlapping(_matches(folded, context, lenient))
+    found = _non_overlapping(islice(_matches(folded, context, lenient), MAX_FOUND))
     if not found:
         return Deadline()
     phrase = "; ".join(text[f.start : f.end].strip(" ,;:") for f in found)
@@ -119,7 +121,7 @@ def find_deadline(text: str, context: DeadlineContext, *, lenient: bool = False)
     return Deadline(phrase=phrase, ongoing=True)
 
 
-def _non_overlapping(found: Iterator[_Found]) -> list[_Found]:
+def _non_overlapping(found: Iterable[_Found]) -> list[_Found]:
     kept: list[_Found] = []
     for item in found:
         if all(item.end <= other.start or item.start >= other.end for other in kept):

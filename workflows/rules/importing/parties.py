@@ -65,6 +65,7 @@ UNIT_HEADS = (
     ("mat", "tran"),
     ("hoi", "dong"),
     ("bao",),
+    ("to",),
 )
 PLACES = frozenset({"tinh", "huyen", "thanh", "xa", "thi"})
 # First syllables of the verbs that open a predicate: the name of an unknown unit stops there.
@@ -72,9 +73,11 @@ STOPS = frozenset(
     {"chu", "phoi", "co", "thuc", "to", "trien", "tham", "xay", "theo", "bao", "ra", "kiem"}
     | {"huong", "de", "chi", "tong", "phan", "tap", "khan", "nghien", "bo", "dam", "tiep"}
     | {"lam", "cung", "gui", "lap", "hoan", "cac", "nam", "ngay", "thang", "trong", "ho"}
-    | {"don", "can", "chuan", "day", "tang", "giai", "duy", "cap", "so", "trinh", "ban", "sua"}
+    | {"don", "can", "day", "tang", "giai", "duy", "cap", "so", "trinh", "ban", "sua"}
     | {"xac", "tuyen", "pho", "van", "la", "quan", "khong", "phai", "se", "da", "dang", "can"}
 )
+
+PAIR_STOPS = {"chuan": "bi"}  # "chuẩn bị" opens a predicate; "Tiêu chuẩn" is a name
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,12 @@ def _name_goes_on(toks: Sequence[Token], index: int, covered: set[int]) -> int:
         starts_unit = any(tuple(after[: len(h)]) == h for h in UNIT_HEADS)
         capital = index + 1 < len(toks) and toks[index + 1].capitalized
         return 2 if capital and not starts_unit else 0
-    return 0 if token.key in STOPS and not token.capitalized else 1
+    if token.capitalized:
+        return 1
+    if token.key in STOPS:
+        return 0
+    following = toks[index + 1].key if index + 1 < len(toks) else ""
+    return 0 if PAIR_STOPS.get(token.key) == following else 1
 
 
 def _after_place(toks: Sequence[Token], index: int) -> bool:
