@@ -71,10 +71,10 @@ def _ref_of(workflow: Any, element: Any, child: Any, ref_path: str) -> str | Non
     spec = element.task_spec
     index = child.internal_data.get("key_or_index")
     items = spec.data_input.get(element) if spec.data_input is not None else None
-    if spec.input_item is not None and isinstance(items, list) and isinstance(index, int):
-        if 0 <= index < len(items):
-            item = {spec.input_item.bpmn_id: items[index]}
-            return runtime.as_text(runtime.lookup(item, ref_path))
+    listed = isinstance(items, list) and isinstance(index, int) and 0 <= index < len(items)
+    if spec.input_item is not None and listed:
+        item = {spec.input_item.bpmn_id: items[index]}  # type: ignore[index]  # listed: a list
+        return runtime.as_text(runtime.lookup(item, ref_path))
     inner = workflow.get_subprocess(child)
     for task in [child, *(inner.get_tasks() if inner is not None else ())]:
         found = runtime.as_text(runtime.lookup(task.data, ref_path))
