@@ -65,19 +65,7 @@ def create_directive(
         check_directive(session, entered, at.astimezone(db.settings.tz).date())
         if draft_id is not None:
             consume_draft(session, actor.id, draft_id)
-        directive = Directive(
-            number=data.number,
-            issued_year=data.issued_on.year,
-            kind=data.kind,
-            issuer=data.issuer,
-            issued_on=data.issued_on,
-            title=data.title,
-            body=data.body,
-            search_text=fold(f"{data.number} {data.title} {data.issuer}"),
-            status="assigning",
-            created_by_id=actor.id,
-            created_at=at,
-        )
+        directive = _new_directive(data, actor.id, at)
         session.add(directive)
         session.flush()
         _write_tasks(session, directive, entered.tasks)
@@ -104,6 +92,22 @@ def create_directive(
     except BaseException:
         remove_files(written)
         raise
+
+
+def _new_directive(data: DirectiveInput, actor_id: int, at: datetime) -> Directive:
+    return Directive(
+        number=data.number,
+        issued_year=data.issued_on.year,
+        kind=data.kind,
+        issuer=data.issuer,
+        issued_on=data.issued_on,
+        title=data.title,
+        body=data.body,
+        search_text=fold(f"{data.number} {data.title} {data.issuer}"),
+        status="assigning",
+        created_by_id=actor_id,
+        created_at=at,
+    )
 
 
 def assign_directive(

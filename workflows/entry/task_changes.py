@@ -8,8 +8,8 @@ assignment id.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -21,6 +21,16 @@ from workflows.db import Database
 from workflows.directives import assignment_payload
 from workflows.entry.inputs import TaskInput, cleaned_tasks, task_problem
 from workflows.entry.phrases import with_deadlines
+from workflows.entry.task_values import (
+    deadline_of,
+    iso,
+    ordered_units,
+    periods,
+    set_deadline,
+    shown_deadline,
+    stale_phrase_dropped,
+    units_of,
+)
 from workflows.errors import DirectiveNotActive, InvalidInput
 from workflows.messages import N_, Message
 from workflows.pipeline import apply_step_result, engine_errors
@@ -100,7 +110,7 @@ class TaskChanges:
             raise InvalidInput({"tasks": N_("a directive needs at least one task")})
         tasks = cleaned_tasks([c.task for c in corrections])
         tasks = tuple(
-            _stale_phrase_dropped(current, c, t) for c, t in zip(corrections, tasks, strict=True)
+            stale_phrase_dropped(current, c, t) for c, t in zip(corrections, tasks, strict=True)
         )
         calendar = deadlines.work_calendar(self.session)
         tasks = with_deadlines(tasks, self.directive.issued_on, calendar, self.db.settings.tz)
@@ -126,8 +136,8 @@ class TaskChanges:
         units = {(a.unit_code, a.role) for a in self._assignments(task)}
         return (
             task.content != wanted.content
-            or _deadline_of(task) != _deadline_of(wanted)
-            or units != _units_of(wanted)
+            or deadline_of(task) != deadline_of(wanted)
+            or units != units_of(wanted)
         )
 
     def _require_active(self) -> None:
@@ -155,16 +165,16 @@ class TaskChanges:
             select(func.max(Task.number)).where(Task.directive_id == self.directive.id)
         )
         task = Task(directive_id=self.directive.id, number=(last or 0) + 1, content=wanted.content)
-        _set_deadline(task, wanted)
+        set_deadline(task, wanted)
         self.session.add(task)
         self.session.flush()
         self._record("task_added", None, after={"number": task.number, "content": task.content})
-        for code, role in _ordered_units(wanted):
+        for code, role in ordered_units(wanted):
             self._add_unit(task, code, role, wanted.lead_units[0], record=False)
 
     def _change_task(self, task: Task, wanted: _Wanted) -> None:
         new = wanted.task
-        changed_deadline = _deadline_of(task) != _deadline_of(new)
+        changed_deadline = deadline_of(task) != deadline_of(new)
         if task.content != new.content or changed_deadline or self._differs(task, new):
             self._check(wanted, changed_deadline)
         if task.content != new.content:
@@ -186,9 +196,9 @@ class TaskChanges:
     # -- deadlines --------------------------------------------------------------------------
 
     def _change_deadline(self, task: Task, new: TaskInput) -> None:
-        before = _shown_deadline(task)
+        before = shown_deadline(task)
         periodic = task.reporting != "once" or new.reporting != "once"
-        if self.running and periodic and _periods(task) != _periods(new):
+        if self.running and periodic and periods(task) != periods(new):
             raise InvalidInput(
                 {
                     "tasks": N_(
@@ -198,8 +208,8 @@ class TaskChanges:
                     )
                 }
             )
-        _set_deadline(task, new)
-        after = _shown_deadline(task)
+        set_deadline(task, new)
+        after = shown_deadline(task)
         changed = [key for key in after if after[key] != before[key]]
         self._record(
             "deadline_corrected",
@@ -217,14 +227,14 @@ class TaskChanges:
         )
         for assignment in self._assignments(task):
             if assignment.state in OPEN and not assignment.cycles:
-                self._retime(assignment, {"due_at": _iso(due_at), "remind_at": _iso(remind_at)})
+                self._retime(assignment, {"due_at": iso(due_at), "remind_at": iso(remind_at)})
                 assignment.due_at = assignment.original_due_at = due_at
                 notifications.notify_assignment(
                     self.session,
                     self.db,
                     "deadline_corrected",
                     assignment,
-                    f"{assignment.id}:{_iso(due_at)}",
+                    f"{assignment.id}:{iso(due_at)}",
                     self.at,
                 )
 
@@ -232,12 +242,12 @@ class TaskChanges:
 
     def _add_units(self, task: Task, new: TaskInput) -> None:
         current = {(a.unit_code, a.role) for a in self._assignments(task)}
-        for code, role in _ordered_units(new):
+        for code, role in ordered_units(new):
             if (code, role) not in current:
                 self._add_unit(task, code, role, new.lead_units[0], record=True)
 
     def _withdraw_units(self, task: Task, new: TaskInput) -> None:
-        wanted = _units_of(new)
+        wanted = units_of(new)
         for assignment in self._assignments(task):
             if (assignment.unit_code, assignment.role) not in wanted:
                 self._withdraw(assignment, record=True)
@@ -383,53 +393,3 @@ class TaskChanges:
             detail=self.reason if kind in ("unit_removed", "task_removed") else "",
         )
         self.count += 1
-
-
-def _stale_phrase_dropped(
-    current: dict[int, Task], correction: TaskCorrection, task: TaskInput
-) -> TaskInput:
-    """A date changed by hand under an unchanged phrase: the phrase no longer says it."""
-    before = current.get(correction.task_id or 0)
-    if before is None or not task.due_text or task.due_text != before.due_text:
-        return task
-    if task.due_on is None or task.due_on == before.due_on:
-        return task
-    return replace(task, due_text="")
-
-
-def _units_of(task: TaskInput) -> set[tuple[str, str]]:
-    return set(_ordered_units(task))
-
-
-def _ordered_units(task: TaskInput) -> list[tuple[str, str]]:
-    leads = [(code, "lead") for code in task.lead_units]
-    return leads + [(code, "coordinating") for code in task.coordinating_units]
-
-
-def _deadline_of(task: Task | TaskInput) -> tuple[Any, ...]:
-    until = task.reporting_until if task.reporting != "once" else None
-    return (task.due_on, task.due_at, task.due_text or "", task.reporting, until)
-
-
-def _periods(task: Task | TaskInput) -> tuple[Any, ...]:
-    return (task.reporting, task.reporting_until if task.reporting != "once" else None)
-
-
-def _set_deadline(task: Task, wanted: TaskInput) -> None:
-    task.due_on, task.due_at, task.due_text = wanted.due_on, wanted.due_at, wanted.due_text
-    task.reporting = wanted.reporting
-    task.reporting_until = wanted.reporting_until if wanted.reporting != "once" else None
-    task.report_cutoff_day, task.report_lag_days = wanted.report_cutoff_day, wanted.report_lag_days
-
-
-def _shown_deadline(task: Task) -> dict[str, Any]:
-    return {
-        "due_on": task.due_on.isoformat() if task.due_on else None,
-        "due_at": task.due_at.isoformat() if task.due_at else None,
-        "due_text": task.due_text or None,
-        "reporting": task.reporting,
-    }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
