@@ -151,6 +151,7 @@ def _phone_and_english(browser, server: LiveServer, passwords, directive_url: st
     small.page.wait_for_selector(".alert-danger")
     small.shot("phone-empty-save-vi")
     small.page.goto(directive_url)
+    small.page.click(".save-template summary")  # the template's name, asked in place
     small.shot("phone-directive-vi")
     small.page.click(".navbar-toggler")  # the language switch is in the folded menu
     small.page.click("button[lang=en]")

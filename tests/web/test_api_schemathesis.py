@@ -39,6 +39,7 @@ OPERATIONS = [
     ("GET", "/api/v1/inbox"),
     ("POST", "/api/v1/work-items/{work_item_id}/complete"),
     ("POST", "/api/v1/assignments/{assignment_id}/hand-over"),
+    ("POST", "/api/v1/directives/proposal"),
 ]
 MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 BOUNDED = settings(

@@ -91,6 +91,13 @@ def sign_out_user(user_id: int) -> Response:
     return redirect(url_for("admin.user", user_id=user_id))
 
 
+def _aliases() -> list[str] | None:
+    """The other names posted (one a line); None when the form did not carry them."""
+    if "aliases" not in request.form:
+        return None
+    return request.form.get("aliases", "").splitlines()
+
+
 def _chosen_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -194,7 +201,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
                     active=bool(form.active.data),
                     parent_code=form.parent.data or None,
                     leader_id=_chosen_id(form.leader.data),
-                    aliases=(form.aliases.data or "").splitlines(),
+                    aliases=_aliases(),
                 )
         except InvalidInput as exc:
             problems = problems_of(exc)
