@@ -11,13 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
-from uuid import UUID
 
-from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine import migration, models, runtime, trail
+from engine import migration, models, multi_instance, runtime, trail
 from engine.errors import (
     InstanceNotRunning,
     InvalidTaskData,
@@ -136,7 +134,7 @@ class ProcessEngine:
         workflow = FocusedWorkflow(
             parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
         )
-        workflow.data.update(_checked_data(data))
+        workflow.data.update(runtime.checked_data(data))
         row = self.store.create(session, version.id)
         fired = runtime.advance(workflow, row.id, self.rules, self.limits, began)
         return self._save(session, row, workflow, None, fired)
@@ -146,10 +144,10 @@ class ProcessEngine:
     ) -> StepResult:
         """Complete a READY user task with data, then advance the instance."""
         began = time.monotonic()
-        checked = _checked_data(data)
+        checked = runtime.checked_data(data)
         part = self.store.part_of_work_item(session, task_id)
         row, workflow = self.store.load_running(session, instance_id, part)
-        task = _find_user_task(workflow, task_id)
+        task = runtime.find_user_task(workflow, task_id)
         if not runtime.is_ready_user_task(task):
             raise TaskNoLongerReady(task_id, runtime.task_state_name(task))
         if part is not None:  # only this task's part (and the top) can move
@@ -179,7 +177,7 @@ class ProcessEngine:
         if self.rules.ref_path is None or "." not in self.rules.ref_path:
             raise InvalidTaskData("the projection rules name no reference object to change")
         key = self.rules.ref_path.rsplit(".", 1)[0]
-        extra = _checked_data(changes)
+        extra = runtime.checked_data(changes)
         row, workflow = self.store.load_running(session, instance_id)
         workflow.focus_on(self.store.parts_of_ref(session, instance_id, ref))
         targets = [
@@ -192,6 +190,35 @@ class ProcessEngine:
         for task in targets:
             runtime.rearm(workflow, task, key, extra)
         workflow.forget_part_keys()  # a reset may have replaced sub-processes
+        fired = runtime.advance(workflow, instance_id, self.rules, self.limits)
+        return self._save(session, row, workflow, None, fired, refresh=True)
+
+    def add_item(
+        self, session: Session, instance_id: int, element_id: str, item: Mapping[str, Any]
+    ) -> StepResult:
+        """Add an item to a running parallel multi-instance: its instance starts at once.
+
+        See `engine.multi_instance` for how; the element then waits for this instance too.
+        """
+        checked = runtime.checked_data(item)
+        row, workflow = self.store.load_running(session, instance_id)
+        multi_instance.add_item(workflow, element_id, checked)
+        fired = runtime.advance(workflow, instance_id, self.rules, self.limits)
+        return self._save(session, row, workflow, None, fired, refresh=True)
+
+    def withdraw_item(
+        self, session: Session, instance_id: int, element_id: str, ref: str, output: JsonDict
+    ) -> StepResult:
+        """Withdraw the item `ref` (by the projection's reference) from a running multi-instance.
+
+        Its steps and timers are cancelled and its instance ends with `output` as its output
+        item, so the element completes when the others have; the item's trail stays.
+        """
+        if self.rules.ref_path is None:
+            raise InvalidTaskData("the projection rules name no reference to find the item by")
+        checked = runtime.checked_data(output)
+        row, workflow = self.store.load_running(session, instance_id)
+        multi_instance.withdraw_item(workflow, element_id, self.rules.ref_path, ref, checked)
         fired = runtime.advance(workflow, instance_id, self.rules, self.limits)
         return self._save(session, row, workflow, None, fired, refresh=True)
 
@@ -378,23 +405,3 @@ class ProcessEngine:
             lane=spec.lane,
             ref=runtime.as_text(runtime.lookup(task.data, self.rules.ref_path)),
         )
-
-
-def _checked_data(data: Mapping[str, Any]) -> JsonDict:
-    """Refuse task data that SpiffWorkflow could not serialize."""
-    if not isinstance(data, Mapping):
-        raise InvalidTaskData("task data must be a mapping of names to values")
-    try:
-        return dict(json.loads(json.dumps(dict(data))))
-    except (TypeError, ValueError) as exc:
-        raise InvalidTaskData(f"task data must be plain JSON values: {exc}") from exc
-
-
-def _find_user_task(workflow: Any, task_id: str) -> Any:
-    try:
-        task = workflow.get_task_from_id(UUID(task_id))
-    except (ValueError, TypeError, KeyError, TaskNotFoundException):
-        task = None
-    if task is None or not task.task_spec.manual:
-        raise TaskNotFound(f"no user task {task_id} in this process instance")
-    return task

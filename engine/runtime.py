@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import timers
-from engine.errors import ProcessError
-from engine.types import EngineLimits, FiredTimer, ProjectionRules, WaitingTimer
+from engine.errors import InvalidTaskData, ProcessError, TaskNotFound
+from engine.types import EngineLimits, FiredTimer, JsonDict, ProjectionRules, WaitingTimer
 
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -235,3 +238,23 @@ def task_state_name(task: Any) -> str:
 def is_ready_user_task(task: Any) -> bool:
     """Tell whether a task is a user task a person can complete now."""
     return bool(task.task_spec.manual) and task.state == TaskState.READY
+
+
+def checked_data(data: Mapping[str, Any]) -> JsonDict:
+    """Refuse task data that SpiffWorkflow could not serialize."""
+    if not isinstance(data, Mapping):
+        raise InvalidTaskData("task data must be a mapping of names to values")
+    try:
+        return dict(json.loads(json.dumps(dict(data))))
+    except (TypeError, ValueError) as exc:
+        raise InvalidTaskData(f"task data must be plain JSON values: {exc}") from exc
+
+
+def find_user_task(workflow: Any, task_id: str) -> Any:
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, TypeError, KeyError, TaskNotFoundException):
+        task = None
+    if task is None or not task.task_spec.manual:
+        raise TaskNotFound(f"no user task {task_id} in this process instance")
+    return task

@@ -11,13 +11,14 @@ from flask import Flask, abort, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from web import filters, guards, i18n
+from web import entry_labels, filters, guards, i18n
 from web.auth import bp as auth_bp
 from web.auth import load_user
 from web.config import Config, load_config
 from web.extensions import babel, csrf, login_manager
 from web.pages import (
     admin,
+    corrections,
     delegations,
     directives,
     errors,
@@ -120,6 +121,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     filters.register(app)
+    entry_labels.register(app)
 
 
 def _register(app: Flask) -> None:
@@ -127,6 +129,7 @@ def _register(app: Flask) -> None:
         auth_bp,
         inbox.bp,
         directives.bp,
+        corrections.bp,
         work.bp,
         files.bp,
         admin.bp,

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "unit_moved": _l("Unit moved"),
     "unit_leader_changed": _l("Leader in charge changed"),
     "unit_drafting_changed": _l("Who drafts reports changed"),
+    "unit_aliases_changed": _l("Other names of the unit changed"),
     "unit_deactivated": _l("Unit deactivated"),
     "unit_reactivated": _l("Unit reactivated"),
     "form_saved": _l("Step form saved"),

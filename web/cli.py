@@ -367,5 +367,13 @@ def bench(args: tuple[str, ...]) -> None:
     runpy.run_path(str(script), run_name="__main__")
 
 
+def _add_import_command() -> None:
+    from web.cli_import import import_command  # its own module: cli.py stays small
+
+    main.add_command(import_command)
+
+
+_add_import_command()
+
 if __name__ == "__main__":
     main()

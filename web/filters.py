@@ -18,6 +18,7 @@ BADGE = {
     "in_term": "secondary",
     "no_deadline": "light",
     "draft": "light",
+    "cancelled": "light",
 }
 
 

@@ -210,6 +210,7 @@ class UnitForm(FlaskForm):
     parent = SelectField(_l("Parent unit"), choices=[], validate_choice=False)
     leader = SelectField(_l("Leader in charge"), choices=[], validate_choice=False)
     any_officer_drafts = BooleanField(_l("Any officer may draft the unit's reports"))
+    aliases = TextAreaField(_l("Other names"), validators=[Optional(), Length(max=8_000)])
     active = BooleanField(_l("Active"), default=True)
 
 
@@ -258,6 +259,10 @@ class CalendarDayForm(FlaskForm):
 class ModelUploadForm(FlaskForm):
     diagram = FileField(_l("BPMN file"), validators=[FileRequired()])
     comment = StringField(_l("What changed"), validators=[Optional(), Length(max=1000)])
+
+
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Template name"), validators=[DataRequired(), Length(max=255)])
 
 
 class ConfirmForm(FlaskForm):

@@ -32,6 +32,7 @@ STATE_LABELS = {
     "reported": _l("Awaiting approval"),
     "returned": _l("Returned"),
     "accepted": _l("Completed"),
+    "cancelled": _l("Withdrawn"),
 }
 TIMELINESS_LABELS = {
     "on_time": _l("Completed on time"),
@@ -41,6 +42,7 @@ TIMELINESS_LABELS = {
     "in_term": _l("Within deadline"),
     "no_deadline": _l("Ongoing task"),
     "draft": _l("Not assigned yet"),
+    "cancelled": _l("Withdrawn"),
 }
 STATUS_LABELS = {
     "assigning": _l("Awaiting assignment"),
@@ -83,6 +85,14 @@ EVENT_LABELS = {
     "incident_opened": _l("The timers failed: an administrator is told"),
     "incident_resolved": _l("The timers fire again"),
     "assignment_nudged": _l("Nudged (đôn đốc)"),
+    "directive_corrected": _l("Directive corrected"),
+    "task_corrected": _l("Task text corrected"),
+    "deadline_corrected": _l("Deadline corrected"),
+    "unit_added": _l("Unit added to a task"),
+    "unit_removed": _l("Unit removed from a task"),
+    "task_added": _l("Task added"),
+    "task_removed": _l("Task removed"),
+    "template_saved": _l("Saved as a template"),
 }
 NOTICE_LABELS = {
     "sign_in_held": _l("Sign-in held"),
@@ -100,6 +110,8 @@ NOTICE_LABELS = {
     "directive_completed": _l("Directive completed"),
     "draft_submitted": _l("A draft waits for your sign-off"),
     "draft_returned": _l("Your draft was sent back"),
+    "assignment_withdrawn": _l("Task withdrawn"),
+    "deadline_corrected": _l("Deadline corrected"),
 }
 ROLE_NAMES = {  # the roles a person holds, as people say them
     "unit_staff": _l("Officer"),

@@ -34,6 +34,7 @@ AUDIT_ACTIONS = (
     "unit_moved",
     "unit_leader_changed",
     "unit_drafting_changed",
+    "unit_aliases_changed",
     "unit_deactivated",
     "unit_reactivated",
     "form_saved",

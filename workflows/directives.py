@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from engine import utcnow
 from workflows import deadlines, history, notifications, oversight_notices, tallies
 from workflows.attachments import Upload, remove_files, store_uploads
 from workflows.db import Database
-from workflows.entry import (
+from workflows.entry.drafts import consume_draft
+from workflows.entry.inputs import (
     MAX_INSTRUCTION,
     DirectiveInput,
     TaskInput,
@@ -23,10 +25,12 @@ from workflows.entry import (
     cleaned,
     cleaned_tasks,
 )
+from workflows.entry.phrases import with_deadlines
 from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_
 from workflows.organisation import people
 from workflows.pipeline import complete_work_item, directive_of_work_item, engine_errors
+from workflows.rules.calendar import WorkCalendar
 from workflows.rules.folding import search_document
 from workflows.rules.text import clean
 from workflows.tables import Assignment, Directive, Task, Unit, User
@@ -42,8 +46,12 @@ def create_directive(
     data: DirectiveInput,
     now: datetime | None = None,
     uploads: Sequence[Upload] = (),
+    draft_id: int | None = None,
 ) -> int:
-    """Enter a directive, its tasks and files; its process starts and waits to be assigned."""
+    """Enter a directive, its tasks and files; its process starts and waits to be assigned.
+
+    A deadline given only as a phrase is read from it; a draft it came from is removed.
+    """
     at, data = now or utcnow(), cleaned(data)
     written: list[Path] = []
 
@@ -52,23 +60,17 @@ def create_directive(
         written.clear()
         actor = people.load_actor(session, actor_id)
         people.require_role(actor, "clerk", "supervisor")
-        check_directive(session, data, at.astimezone(db.settings.tz).date())
-        directive = Directive(
-            number=data.number,
-            issued_year=data.issued_on.year,
-            kind=data.kind,
-            issuer=data.issuer,
-            issued_on=data.issued_on,
-            title=data.title,
-            body=data.body,
-            search_text="",
-            status="assigning",
-            created_by_id=actor.id,
-            created_at=at,
+        calendar = deadlines.work_calendar(session)
+        entered = replace(
+            data, tasks=with_deadlines(data.tasks, data.issued_on, calendar, db.settings.tz)
         )
+        check_directive(session, entered, at.astimezone(db.settings.tz).date())
+        if draft_id is not None:
+            consume_draft(session, actor.id, draft_id)
+        directive = _new_directive(data, actor.id, at)
         session.add(directive)
         session.flush()
-        _write_tasks(session, directive, data.tasks)
+        _write_tasks(session, directive, entered.tasks)
         refresh_search_text(session, directive)
         written.extend(
             store_uploads(
@@ -95,6 +97,22 @@ def create_directive(
         raise
 
 
+def _new_directive(data: DirectiveInput, actor_id: int, at: datetime) -> Directive:
+    return Directive(
+        number=data.number,
+        issued_year=data.issued_on.year,
+        kind=data.kind,
+        issuer=data.issuer,
+        issued_on=data.issued_on,
+        title=data.title,
+        body=data.body,
+        search_text="",  # set by refresh_search_text once the tasks are written
+        status="assigning",
+        created_by_id=actor_id,
+        created_at=at,
+    )
+
+
 def assign_directive(
     db: Database,
     actor_id: int,
@@ -119,7 +137,7 @@ def assign_directive(
         )
         directive.instruction = said
         if tasks is not None:
-            edited = cleaned_tasks(tasks)
+            edited = _kept_wording(session, directive, cleaned_tasks(tasks))
             check_tasks(session, edited, directive.issued_on, at.astimezone(db.settings.tz).date())
             before = _deadlines(session, directive.id)
             _replace_tasks(session, directive, edited)
@@ -289,6 +307,7 @@ def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInp
             report_cutoff_day=data.report_cutoff_day,
             report_lag_days=data.report_lag_days,
             instruction=data.instruction,
+            due_text=data.due_text,
         )
         session.add(task)
         session.flush()
@@ -310,6 +329,24 @@ def _write_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInp
                 )
             )
     session.flush()
+
+
+def _kept_wording(
+    session: Session, directive: Directive, tasks: Sequence[TaskInput]
+) -> tuple[TaskInput, ...]:
+    """Keep a task's deadline phrase and precise time when the assign form left its date as
+    it was (that form shows neither)."""
+    old = {
+        t.number: t for t in session.scalars(select(Task).where(Task.directive_id == directive.id))
+    }
+    kept = []
+    for number, task in enumerate(tasks, start=1):
+        before = old.get(number)
+        if before is not None and before.due_on == task.due_on and not task.due_text:
+            due_at = task.due_at if task.due_at is not None else before.due_at
+            task = replace(task, due_text=before.due_text, due_at=due_at)
+        kept.append(task)
+    return tuple(kept)
 
 
 def _replace_tasks(session: Session, directive: Directive, tasks: Sequence[TaskInput]) -> None:
@@ -355,44 +392,46 @@ def _record_deadline_changes(
 def _assign_all(
     session: Session, db: Database, directive: Directive, at: datetime
 ) -> list[dict[str, Any]]:
-    tz = db.settings.tz
     rows = session.execute(
         select(Assignment, Task)
         .join(Task, Task.id == Assignment.task_id)
         .where(Assignment.directive_id == directive.id)
         .order_by(Task.number, Assignment.role.desc(), Assignment.id)
     ).all()
-    payload = []
     calendar = deadlines.work_calendar(session)
-    today = at.astimezone(tz).date()
-    for assignment, task in rows:
-        periods = []
-        if assignment.role == "lead":
-            periods = deadlines.report_periods(calendar, task, today, tz, db.settings.reminder_days)
-        due_at: datetime | None
-        remind_at: datetime | None
-        if periods:
-            due_at, remind_at = periods[0]
-        else:
-            due_at, remind_at = deadlines.deadline_and_reminder(
-                calendar, task.due_on, task.due_at, tz, db.settings.reminder_days
-            )
-        assignment.state, assignment.due_at, assignment.original_due_at = "assigned", due_at, due_at
-        assignment.cycle, assignment.cycles = 0, [due.isoformat() for due, _ in periods]
-        payload.append(
-            {
-                "assignment_id": assignment.id,
-                "unit": assignment.unit_code,
-                "role": assignment.role,
-                "lead_unit": assignment.lead_unit_code,
-                "task_no": task.number,
-                "due_at": _iso(due_at),
-                "remind_at": _iso(remind_at),
-                "cycle": 0,
-                "cycles": [{"due_at": _iso(d), "remind_at": _iso(r)} for d, r in periods],
-            }
+    return [assignment_payload(db, calendar, assignment, task, at) for assignment, task in rows]
+
+
+def assignment_payload(
+    db: Database, calendar: WorkCalendar, assignment: Assignment, task: Task, at: datetime
+) -> dict[str, Any]:
+    """Give an assignment its deadline (or reporting periods) and return its process item."""
+    tz = db.settings.tz
+    periods = []
+    if assignment.role == "lead":
+        today = at.astimezone(tz).date()
+        periods = deadlines.report_periods(calendar, task, today, tz, db.settings.reminder_days)
+    due_at: datetime | None
+    remind_at: datetime | None
+    if periods:
+        due_at, remind_at = periods[0]
+    else:
+        due_at, remind_at = deadlines.deadline_and_reminder(
+            calendar, task.due_on, task.due_at, tz, db.settings.reminder_days
         )
-    return payload
+    assignment.state, assignment.due_at, assignment.original_due_at = "assigned", due_at, due_at
+    assignment.cycle, assignment.cycles = 0, [due.isoformat() for due, _ in periods]
+    return {
+        "assignment_id": assignment.id,
+        "unit": assignment.unit_code,
+        "role": assignment.role,
+        "lead_unit": assignment.lead_unit_code,
+        "task_no": task.number,
+        "due_at": _iso(due_at),
+        "remind_at": _iso(remind_at),
+        "cycle": 0,
+        "cycles": [{"due_at": _iso(d), "remind_at": _iso(r)} for d, r in periods],
+    }
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -104,7 +104,7 @@ def _open_assignment(session: Session, assignment_id: int) -> Assignment:
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
         raise NotFound(N_("no assignment %(id)s", id=assignment_id))
-    if assignment.state in ("accepted", "draft"):
+    if assignment.state in ("accepted", "draft", "cancelled"):
         raise InvalidInput({"assignment": N_("only open assignments can be extended")})
     return assignment
 

@@ -14,13 +14,10 @@ ROLES = ("unit_staff", "deputy_head", "unit_head", "clerk", "supervisor", "direc
 DIRECTIVE_KINDS = ("chi_thi", "ke_hoach", "cong_van", "thong_bao_ket_luan", "quyet_dinh", "khac")
 DIRECTIVE_STATUSES = ("assigning", "in_progress", "suspended", "completed", "cancelled")
 ASSIGNMENT_STATES = (
-    "draft",
-    "assigned",
-    "in_progress",
+    *("draft", "assigned", "in_progress"),
     "drafted",  # an officer's draft waits for the head's sign-off (ký duyệt)
-    "reported",
-    "returned",
-    "accepted",
+    *("reported", "returned", "accepted"),
+    "cancelled",  # withdrawn by a correction of the directive; its history stays
 )
 ASSIGNMENT_ROLES = ("lead", "coordinating")
 
@@ -44,6 +41,9 @@ class Unit(Base):
     any_officer_drafts: Mapped[bool] = mapped_column(
         default=False, server_default=text("false")
     )  # every officer may draft the unit's reports, not only the one the work was handed to
+    aliases: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )  # other names directives give it ("Phòng KH-TC"), for reading them
 
 
 class User(Base):
@@ -116,16 +116,16 @@ class Task(Base):
     report_cutoff_day: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     report_lag_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     instruction: Mapped[str] = mapped_column(Text, default="", server_default="")  # ý kiến chỉ đạo
+    due_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # as written
+    withdrawn_at: Mapped[datetime | None]  # removed by a correction after assignment
 
 
 class Assignment(Base):
     """One task given to one unit, as lead (chủ trì) or coordinating (phối hợp) unit."""
 
     __tablename__ = "assignment"
-    __table_args__ = (
-        UniqueConstraint("task_id", "unit_id"),
-        Index("ix_assignment_unit_state", "unit_id", "state"),
-    )
+    # No unique (task, unit): a unit withdrawn from a task keeps its row when it is added again.
+    __table_args__ = (Index("ix_assignment_unit_state", "unit_id", "state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
@@ -146,6 +146,7 @@ class Assignment(Base):
     reported_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
 
 
 class Report(Base):
@@ -440,3 +441,35 @@ class DueChange(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("due_item.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime]
     due_at: Mapped[datetime]
+
+
+class DirectiveDraft(Base):
+    """A directive being entered, saved to be finished later: the entry form as it was.
+
+    `token` names the folder holding the files uploaded to it; no process runs for a draft.
+    """
+
+    __tablename__ = "directive_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    number: Mapped[str] = mapped_column(String(64), default="")
+    title: Mapped[str] = mapped_column(String(500), default="")
+    form: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DirectiveTemplate(Base):
+    """A directive kept to start recurring ones from (the monthly giao ban, the Tết plan)."""
+
+    __tablename__ = "directive_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime]
+    source_directive_id: Mapped[int | None] = mapped_column(ForeignKey("directive.id"))
+    issued_on: Mapped[date] = mapped_column(Date)  # the dates below are counted from it
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -138,6 +138,7 @@ def test_openapi_document_describes_every_endpoint_and_the_bearer_scheme(client)
         "/api/v1/directives/{directive_id}",
         "/api/v1/directives/{directive_id}/history",
         "/api/v1/directives/{directive_id}/cancel",
+        "/api/v1/directives/proposal",
         "/api/v1/inbox",
         "/api/v1/work-items/{work_item_id}/complete",
         "/api/v1/assignments/{assignment_id}/hand-over",

@@ -41,6 +41,7 @@ OPERATIONS = [
     ("POST", "/api/v1/assignments/{assignment_id}/hand-over"),
     ("GET", "/api/v1/statistics"),
     ("GET", "/api/v1/reports/tasks.xlsx"),
+    ("POST", "/api/v1/directives/proposal"),
 ]
 MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 BOUNDED = settings(

@@ -205,6 +205,7 @@ def cases(w: World) -> list[Case]:
             f"/directives/{d}/trail.json",
             SEES_DIRECTIVE,
         ),
+        *_entry_cases(w),
         Case("GET", "/admin/models", "/admin/models", admin_only),
         Case("GET", "/admin/models/edit", "/admin/models/edit", admin_only),
         Case(
@@ -419,6 +420,59 @@ def cases(w: World) -> list[Case]:
             f"/api/v1/assignments/{a}/hand-over",
             frozenset({"unit_head"}),
             json={"assignee_id": None},
+        ),
+    ]
+
+
+def _entry_cases(w: World) -> list[Case]:
+    """The entry pages: drafts, templates, corrections, the task spreadsheet, the proposal."""
+    d, enterers = w.directive_id, frozenset({"clerk", "supervisor"})
+    return [
+        Case("GET", "/directives/drafts", "/directives/drafts", enterers),
+        Case(
+            "POST",
+            "/directives/drafts/<int:draft_id>/delete",
+            "/directives/drafts/999/delete",
+            enterers,
+            data={},
+        ),
+        Case("GET", "/directives/templates", "/directives/templates", enterers),
+        Case(
+            "POST",
+            "/directives/templates/<int:template_id>/delete",
+            "/directives/templates/999/delete",
+            enterers,
+            data={},
+        ),
+        Case(
+            "POST",
+            "/directives/<int:directive_id>/template",
+            f"/directives/{d}/template",
+            enterers,
+            data={"name": ""},
+        ),
+        Case(
+            "GET",
+            "/directives/<int:directive_id>/correct",
+            f"/directives/{d}/correct",
+            enterers,
+        ),
+        Case(
+            "POST",
+            "/directives/<int:directive_id>/correct",
+            f"/directives/{d}/correct",
+            enterers,
+            data={},
+        ),
+        Case(
+            "GET", "/directives/import-template.xlsx", "/directives/import-template.xlsx", enterers
+        ),
+        Case(
+            "POST",
+            "/api/v1/directives/proposal",
+            "/api/v1/directives/proposal",
+            enterers,
+            json={"text": ""},
         ),
     ]
 

@@ -29,12 +29,14 @@ from werkzeug.test import encode_multipart
 from tests.helpers import item_of
 from tests.web.helpers import csrf_token
 from tests.workflows.form_diagrams import with_legal_review
+from tests.workflows.test_corrections import as_is, with_task
 from web.i18n import NOTICE_LABELS
 from web.mail import compose
 from workflows import digest
 from workflows.access import tokens
 from workflows.attachments import clean_filename
 from workflows.db import Database
+from workflows.entry.corrections import correct_directive
 from workflows.notifications import MailJob, excerpt
 from workflows.organisation import units as admin
 from workflows.tables import Notification, User
@@ -94,6 +96,7 @@ V = {
     "api_body": marked("Văn bản API"),
     "api_task": marked("Việc qua API"),
     "cancel": marked("Thu hồi"),
+    "correct_reason": marked("Lý do rút đơn vị"),
     "address": marked("10.0.0.1", IMG),  # a client address, as a misconfigured proxy passes it
 }
 SHOWN_AS = {  # fields shown transformed: file names cleaned, task texts cut to an excerpt
@@ -400,6 +403,19 @@ def _directive_by_api(app: Flask, db: Database, today: date) -> int:
     return int(response.get_json()["id"])
 
 
+def _correct_task_two(db: Database, users: dict[str, int], world: World, today: date) -> None:
+    """A unit added to task 2 and withdrawn with a reason; its deadline moved: both mailed."""
+    fixed = with_task(as_is(db, world.directive_id), 1, coordinating_units=("QLKH",))
+    correct_directive(db, users["vanthu"], world.directive_id, fixed)
+    moved = with_task(
+        as_is(db, world.directive_id, reason=V["correct_reason"]),
+        1,
+        coordinating_units=(),
+        due_on=today + timedelta(days=2),
+    )
+    correct_directive(db, users["vanthu"], world.directive_id, moved)
+
+
 def _capture_later_rounds(db, users, clients: dict[str, FlaskClient], world: World) -> None:
     """The pages of a returned report and a contribution sent back show the earlier rounds."""
     again = item_of(db, users["truong.khtc"], "report", task_no=1).work_item_id
@@ -436,6 +452,7 @@ def _build_world(app, db, users, client_for, today) -> World:
     _extensions(db, users, clients["truong.khtc"], clients["giamdoc"], world, today)
     _hand_over_task_two(db, users, clients["truong.khtc"], world)
     _work_task_one(db, users, clients, world)
+    _correct_task_two(db, users, world, today)
     world.api_directive_id = _directive_by_api(app, db, today)
     leader, api_id = clients["giamdoc"], world.api_directive_id
     world.captured["giamdoc /cancel"] = (
@@ -482,6 +499,7 @@ DETAIL = (
     "option",
     "directive_file",
     "report_file",
+    "correct_reason",
 )
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from web.api import directives, me, statistics, work  # noqa: F401 - their routes join the blueprint
+from web.api import (  # noqa: F401 - their routes join the blueprint
+    directives,
+    me,
+    proposals,
+    statistics,
+    work,
+)
 from web.api.blueprint import bp
 from web.api.errors import routing_error
 from web.api.schemas import ErrorSchema

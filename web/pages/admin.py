@@ -91,6 +91,13 @@ def sign_out_user(user_id: int) -> Response:
     return redirect(url_for("admin.user", user_id=user_id))
 
 
+def _aliases() -> list[str] | None:
+    """The other names posted (one a line); None when the form did not carry them."""
+    if "aliases" not in request.form:
+        return None
+    return request.form.get("aliases", "").splitlines()
+
+
 def _chosen_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -172,6 +179,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
     if existing is not None and request.method == "GET":
         form.parent.data = existing.parent_code or ""
         form.leader.data = str(existing.leader_id or "")
+        form.aliases.data = "\n".join(existing.aliases)
     problems: dict[str, str] = {}
     if form.validate_on_submit():
         try:
@@ -194,6 +202,7 @@ def unit(unit_id: int | None = None) -> Response | str | tuple[str, int]:
                     parent_code=form.parent.data or None,
                     leader_id=_chosen_id(form.leader.data),
                     any_officer_drafts=bool(form.any_officer_drafts.data),
+                    aliases=_aliases(),
                 )
         except InvalidInput as exc:
             problems = problems_of(exc)

@@ -12,15 +12,11 @@ from werkzeug.wrappers import Response
 
 from web import context
 from web.context import login_required
-from web.forms import CancelForm, DirectiveForm
-from web.messages import problems_of
-from web.pages.formdata import task_inputs, unit_choices, uploads_from
+from web.forms import CancelForm, TemplateForm
+from web.pages import entry
 from workflows import (
     DirectiveFilter,
-    DirectiveInput,
-    InvalidInput,
     cancel_directive,
-    create_directive,
     directive_detail,
     directive_trail,
     extension_requests,
@@ -70,46 +66,8 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Response | str | tuple[str, int]:
-    if not context.me().has("clerk", "supervisor"):
-        abort(403)
-    form = DirectiveForm()
-    choices = unit_choices(context.db(), context.my_id())
-    for entry in form.tasks:
-        entry.lead_units.choices = entry.coordinating_units.choices = choices
-    problems: dict[str, str] = {}
-    if form.validate_on_submit():
-        try:
-            directive_id = create_directive(
-                context.db(),
-                context.my_id(),
-                _directive_input(form),
-                uploads=uploads_from(request.files.getlist(form.attachments.name)),
-            )
-        except InvalidInput as exc:
-            problems = problems_of(exc)
-        else:
-            flash(
-                _(
-                    "Directive %(number)s entered; it now waits to be assigned.",
-                    number=form.number.data,
-                ),
-                "success",
-            )
-            return redirect(url_for("directives.detail", directive_id=directive_id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("directives/new.html", form=form, problems=problems), status
-
-
-def _directive_input(form: DirectiveForm) -> DirectiveInput:
-    return DirectiveInput(
-        number=form.number.data or "",
-        kind=form.kind.data or "",
-        issuer=form.issuer.data or "",
-        issued_on=form.issued_on.data or date.today(),
-        title=form.title.data or "",
-        body=form.body.data or "",
-        tasks=tuple(task_inputs(form.tasks)),
-    )
+    """The entry page (web/pages/entry.py): propose from a document, save, or keep a draft."""
+    return entry.new_page()
 
 
 @bp.get("/<int:directive_id>")
@@ -121,6 +79,7 @@ def detail(directive_id: int) -> str:
     may_suspend = leader and found.status in ("assigning", "in_progress")
     may_resume = leader and found.status == "suspended"
     asked = extension_requests(context.db(), context.my_id(), directive_id=directive_id)
+    may_correct = context.me().has("clerk", "supervisor") and found.status != "cancelled"
     return render_template(
         "directives/detail.html",
         d=found,
@@ -128,6 +87,8 @@ def detail(directive_id: int) -> str:
         may_suspend=may_suspend,
         may_resume=may_resume,
         asked=asked,
+        may_correct=may_correct,
+        template_form=TemplateForm() if may_correct else None,
     )
 
 

@@ -24,9 +24,10 @@
     button.addEventListener("click", function () {
       var rows = list.querySelectorAll("[data-task-row]");
       var copy = rows[rows.length - 1].cloneNode(true);
-      copy.querySelectorAll("textarea, input[type=date]").forEach(function (el) { el.value = ""; });
+      copy.querySelectorAll("textarea, input[type=date], input[type=time], input[type=text], input[type=hidden]")
+        .forEach(function (el) { el.value = ""; });
       copy.querySelectorAll("input[type=checkbox]").forEach(function (el) { el.checked = false; });
-      copy.querySelectorAll(".alert, .invalid-feedback").forEach(function (el) { el.remove(); });
+      copy.querySelectorAll(".alert, .invalid-feedback, .source-sentence").forEach(function (el) { el.remove(); });
       list.appendChild(copy);
       renumber(list);
       copy.querySelector("textarea").focus();

@@ -256,12 +256,13 @@ def _state_problem(assignment: Assignment, directive_status: str, steps: set[str
     if directive_status == "cancelled":
         return None
     if directive_status == "completed":
-        return None if state == "accepted" else f"the directive is completed but this is {state}"
+        done = state in ("accepted", "cancelled")
+        return None if done else f"the directive is completed but this is {state}"
     if directive_status == "assigning":
         return (
             None if state == "draft" else f"the directive is not assigned yet but this is {state}"
         )
-    if state in ("accepted", "draft"):
+    if state in ("accepted", "draft", "cancelled"):
         return f"this is {state} but the engine still waits at {waits}" if steps else None
     expected = EXPECTED_STEPS.get((assignment.role, state))
     if expected is None:

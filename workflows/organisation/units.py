@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,11 @@ from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound
 from workflows.messages import N_
 from workflows.organisation import people
+from workflows.rules.folding import fold
+from workflows.rules.text import clean
 from workflows.tables import Unit, User
+
+MAX_ALIASES = 30
 
 
 class KeepLeader:
@@ -39,6 +44,7 @@ class UnitRow:
     leader_id: int | None = None  # the leader in charge (lãnh đạo phụ trách)
     leader_name: str = ""
     any_officer_drafts: bool = False  # any officer may draft its reports, not only the chosen one
+    aliases: tuple[str, ...] = ()  # other names directives give it
 
 
 def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
@@ -66,6 +72,7 @@ def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
                 u.leader_id,
                 names.get(u.leader_id or 0, ""),
                 u.any_officer_drafts,
+                tuple(u.aliases or ()),
             )
             for u in units
         ]
@@ -118,9 +125,11 @@ def update_unit(
     leader_id: int | None | KeepLeader = KEEP,
     any_officer_drafts: bool | None = None,
     now: datetime | None = None,
+    aliases: Sequence[str] | None = None,
 ) -> None:
     """Rename, move (to `parent_code`, None keeps it), (de)activate a unit or give it a leader
-    in charge (None: none; KEEP leaves it), admin only.
+    in charge (None: none; KEEP leaves it), or give it the other names directives use for it
+    (`aliases`; None leaves them), admin only.
 
     Past assignments keep the name they were given under.
     """
@@ -141,6 +150,8 @@ def update_unit(
             unit.leader_id = _leader(session, leader_id)
         if any_officer_drafts is not None:
             unit.any_officer_drafts = any_officer_drafts
+        if aliases is not None:
+            unit.aliases = _aliases(aliases)
         old, new = audit.changes(before, _unit_values(session, unit))
         if new:
             audit.record(
@@ -166,7 +177,22 @@ def _unit_values(session: Session, unit: Unit) -> dict[str, Any]:
         "active": unit.active,
         "leader": leader.username if leader else None,
         "any_officer_drafts": unit.any_officer_drafts,
+        "aliases": list(unit.aliases or ()),
     }
+
+
+def _aliases(names: Sequence[str]) -> list[str]:
+    """Other names of a unit: cleaned, each once, at most MAX_ALIASES of 255 characters."""
+    found: dict[str, str] = {}
+    for name in names:
+        text = clean(name)
+        if len(text) > 255:
+            raise InvalidInput({"aliases": N_("a name is at most 255 characters")})
+        if text:
+            found.setdefault(fold(text), text)
+    if len(found) > MAX_ALIASES:
+        raise InvalidInput({"aliases": N_("at most %(count)s other names", count=MAX_ALIASES)})
+    return list(found.values())
 
 
 def _leader(session: Session, user_id: int | None) -> int | None:
@@ -184,6 +210,8 @@ def _unit_action(after: dict[str, Any]) -> str:
         return "unit_leader_changed"
     if "any_officer_drafts" in after and len(after) == 1:
         return "unit_drafting_changed"
+    if "aliases" in after and len(after) == 1:
+        return "unit_aliases_changed"
     if "active" in after:
         return "unit_reactivated" if after["active"] else "unit_deactivated"
     return "unit_moved" if "parent" in after else "unit_renamed"

@@ -88,6 +88,10 @@ class TaskView:
     reporting: str = "once"
     reporting_until: date | None = None
     instruction: str = ""
+    due_text: str = ""  # the deadline as the directive words it
+    due_at: datetime | None = None  # a precise deadline
+    withdrawn_at: datetime | None = None  # removed by a correction
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,9 @@ def directive_detail(
                 select(WorkItem.id).where(WorkItem.instance_id == directive.process_instance_id)
             )
         )
-        counts = Counter(a.timeliness for task in tasks for a in task.assignments)
+        counts = Counter(
+            a.timeliness for task in tasks for a in task.assignments if a.state != "cancelled"
+        )
         return DirectiveDetail(
             id=directive.id,
             number=directive.number,
@@ -208,6 +214,10 @@ def _task_views(
                 task.reporting,
                 task.reporting_until,
                 task.instruction,
+                task.due_text,
+                task.due_at,
+                task.withdrawn_at,
+                task.id,
             )
         )
     return tuple(views)
@@ -221,7 +231,11 @@ def _assignment_view(
     tz: Any,
     soon: int,
 ) -> AssignmentView:
-    state_time = "draft" if a.state == "draft" else timeliness(a.due_at, a.completed_at, at, soon)
+    state_time = (
+        a.state
+        if a.state in ("draft", "cancelled")
+        else timeliness(a.due_at, a.completed_at, at, soon)
+    )
     return AssignmentView(
         id=a.id,
         unit_code=a.unit_code,

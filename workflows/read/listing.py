@@ -57,9 +57,12 @@ class DirectivePage:
     issuers: tuple[str, ...] = field(default_factory=tuple)
 
 
+CLOSED_STATES = ("accepted", "draft", "cancelled")  # never overdue
+
+
 def _overdue_count(now: datetime) -> Any:
     return func.count(Assignment.id).filter(
-        Assignment.state.not_in(("accepted", "draft")), Assignment.due_at <= now
+        Assignment.state.not_in(CLOSED_STATES), Assignment.due_at <= now
     )
 
 
@@ -82,7 +85,7 @@ def _narrow(query: Select[Any], actor: User, flt: DirectiveFilter, now: datetime
         query = query.where(Directive.issued_on <= flt.issued_to)
     if flt.overdue_only:
         late = select(Assignment.directive_id).where(
-            Assignment.state.not_in(("accepted", "draft")), Assignment.due_at <= now
+            Assignment.state.not_in(CLOSED_STATES), Assignment.due_at <= now
         )
         query = query.where(Directive.id.in_(late), Directive.status == "in_progress")
     for word in search_words(flt.query):  # each word of the query starts a word of the text

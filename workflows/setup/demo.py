@@ -77,8 +77,9 @@ def install_demo(db: Database, fixture: dict[str, Any] | None = None) -> list[De
         people.create_unit(
             session, root["code"], root["name"], kind="department", name_en=root.get("name_en", "")
         )
+        aliases = data.get("aliases") or {}
         for unit in data["units"]:
-            people.create_unit(
+            unit_id = people.create_unit(
                 session,
                 unit["code"],
                 unit["name"],
@@ -86,6 +87,8 @@ def install_demo(db: Database, fixture: dict[str, Any] | None = None) -> list[De
                 head_title=unit["head_title"],
                 parent_code=root["code"],
             )
+            named = [name for name in aliases.get(unit["code"], ()) if name != unit["name"]]
+            session.get_one(Unit, unit_id).aliases = named
         logins = _demo_users(session, data)
         _leaders_in_charge(session, data.get("leaders_in_charge", {}))
         return logins

@@ -171,7 +171,7 @@ def hand_over(
         assignment = session.get(Assignment, assignment_id)
         if assignment is None or assignment.unit_id != actor.unit_id:
             raise NotAssignedToUnit(N_("this assignment belongs to another unit"))
-        if assignment.state in ("accepted", "draft"):
+        if assignment.state in ("accepted", "draft", "cancelled"):
             raise InvalidInput({"assignment": N_("only open assignments can be handed over")})
         person = session.get(User, assignee_id) if assignee_id is not None else None
         if assignee_id is not None and (

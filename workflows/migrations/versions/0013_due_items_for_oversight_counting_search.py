@@ -3,8 +3,8 @@
 Existing assignments get their due items (one per reporting period of a periodic lead
 assignment), counted from their reports and extensions as workflows/tallies.py does.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-05 09:29:20.353112
 """
 
@@ -18,8 +18,8 @@ import engine.tables
 UTC = engine.tables.UTCDateTime(timezone=True)
 
 
-revision: str = '0011'
-down_revision: str | None = '0010'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | None = None
 depends_on: str | None = None
 

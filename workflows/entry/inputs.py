@@ -27,6 +27,7 @@ EARLIEST_ISSUE = date(1945, 9, 2)
 
 MAX_TERM = timedelta(days=3653)
 MAX_INSTRUCTION = 5000
+MAX_DUE_TEXT = 500
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class TaskInput:
     report_cutoff_day: int = 14  # NĐ 09/2019: data up to the 14th ...
     report_lag_days: int = 1  # ... reported at least one working day later
     instruction: str = ""  # the leader's instruction (ý kiến chỉ đạo) for this task, at assignment
+    due_text: str = ""  # the deadline as the directive words it ("trước ngày 25/10")
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,12 @@ def cleaned(data: DirectiveInput) -> DirectiveInput:
 def cleaned_tasks(tasks: Sequence[TaskInput]) -> tuple[TaskInput, ...]:
     """Return the tasks with their texts in one form."""
     return tuple(
-        replace(task, content=clean(task.content), instruction=clean(task.instruction))
+        replace(
+            task,
+            content=clean(task.content),
+            instruction=clean(task.instruction),
+            due_text=clean(task.due_text)[:MAX_DUE_TEXT],
+        )
         for task in tasks
     )
 
@@ -117,16 +124,17 @@ def check_tasks(
     known = set(session.scalars(select(Unit.code).where(Unit.active.is_(True))))
     problems: dict[str, Message] = {}
     for number, task in enumerate(tasks, start=1):
-        problem = _task_problem(task, known, issued_on, local_today)
+        problem = task_problem(task, known, issued_on, local_today)
         if problem:
             problems[f"tasks[{number}]"] = problem
     if problems:
         raise InvalidInput(problems)
 
 
-def _task_problem(
+def task_problem(
     task: TaskInput, known: set[str], issued_on: date, local_today: date
 ) -> Message | None:
+    """Return what is wrong with one task (its text, units or deadline), or None."""
     if not task.content.strip():
         return N_("the task text is required")
     if not task.lead_units:
