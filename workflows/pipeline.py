@@ -46,7 +46,10 @@ def engine_errors(work_item_id: str | None = None) -> Iterator[None]:
 
 def step_facts(session: Session, item: ReadyTask) -> StepFacts:
     """What the rule of who may act looks at for this work item."""
-    assignment = _assignment_or_none(session, item)
+    return _facts(item, _assignment_or_none(session, item))
+
+
+def _facts(item: ReadyTask, assignment: Assignment | None) -> StepFacts:
     handed_to = assignment.assignee_id if assignment is not None else None
     return StepFacts(item.lane, item.unit, item.form, handed_to)
 
@@ -66,8 +69,25 @@ def directive_of_work_item(
     session: Session, db: Database, actor: User, work_item_id: str, form: str
 ) -> tuple[ReadyTask, Directive]:
     """Load a work item and its directive, checking the step, the directive and the actor."""
+    item, directive, _ = _checked_step(session, db, actor, work_item_id, form)
+    return item, directive
+
+
+def unit_work_item(
+    session: Session, db: Database, actor: User, work_item_id: str, form: str
+) -> tuple[ReadyTask, Directive, Assignment]:
+    """`directive_of_work_item` for a step of an assignment, with the assignment."""
+    item, directive, assignment = _checked_step(session, db, actor, work_item_id, form)
+    if assignment is None:
+        raise NotFound(N_("this step belongs to no assignment"))
+    return item, directive, assignment
+
+
+def _checked_step(
+    session: Session, db: Database, actor: User, work_item_id: str, form: str
+) -> tuple[ReadyTask, Directive, Assignment | None]:
     item = ready_work_item(session, db, work_item_id)
-    if db.processes.lock_work_item(session, item.instance_id, item.id):
+    if db.processes.lock_work_item(session, item):
         session.expire_all()  # we may have waited for another writer: read what it committed
         item = ready_work_item(session, db, work_item_id)
     directive = session.scalar(
@@ -75,7 +95,8 @@ def directive_of_work_item(
     )
     if directive is None:
         raise NotFound(N_("no directive runs this process"))
-    check_may_act(actor, step_facts(session, item))
+    assignment = _assignment_or_none(session, item)
+    check_may_act(actor, _facts(item, assignment))
     if directive.status == "suspended":
         raise DirectiveNotActive(
             N_("the directive is suspended: no step can be done until it resumes")
@@ -86,15 +107,7 @@ def directive_of_work_item(
         raise WrongStep(
             N_("this is the %(actual)s step, not %(wanted)s", actual=item.form, wanted=form)
         )
-    return item, directive
-
-
-def assignment_of(session: Session, item: ReadyTask) -> Assignment:
-    """Return the assignment a unit-work item belongs to."""
-    assignment = _assignment_or_none(session, item)
-    if assignment is None:
-        raise NotFound(N_("this step belongs to no assignment"))
-    return assignment
+    return item, directive, assignment
 
 
 def _assignment_or_none(session: Session, item: ReadyTask) -> Assignment | None:
@@ -122,7 +135,7 @@ def run_work_item(
     """Complete the work item in the engine; the caller applies the result."""
     try:
         with engine_errors(item.id):
-            return db.processes.complete(session, item.instance_id, item.id, data)
+            return db.processes.complete(session, item.instance_id, item.id, data, item.part)
     except TaskNoLongerReady as exc:
         # Ask a fresh session: this one may hold our own, uncommitted event for the same step.
         with db.reading() as committed:

@@ -20,10 +20,9 @@ from workflows.messages import N_, Message
 from workflows.organisation import people
 from workflows.pipeline import (
     apply_step_result,
-    assignment_of,
     complete_work_item,
-    directive_of_work_item,
     run_work_item,
+    unit_work_item,
 )
 from workflows.tables import Assignment, Directive, Report, User
 
@@ -89,8 +88,7 @@ def _run_step(
         remove_files(written)  # a retried attempt starts without the files of the last one
         written.clear()
         actor = people.load_actor(session, actor_id)
-        item, directive = directive_of_work_item(session, db, actor, work_item_id, form)
-        assignment = assignment_of(session, item)
+        item, directive, assignment = unit_work_item(session, db, actor, work_item_id, form)
         step = Step(session, db, actor, item, directive, assignment, at)
         try:
             apply(step)
