@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -51,8 +52,10 @@ class Timings:
     """Latencies per step kind, in milliseconds, and the wall time of whole directives."""
 
     steps: dict[str, list[float]] = field(default_factory=dict)
+    statements: dict[str, list[int]] = field(default_factory=dict)  # SQL statements per step
     wall_seconds: float = 0.0
     directives: int = 0
+    counted: list[int] = field(default_factory=lambda: [0])  # statements so far (the app's)
 
     def add(self, kind: str, seconds: float) -> None:
         self.steps.setdefault(kind, []).append(seconds * 1000)
@@ -68,10 +71,22 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def timed(timings: Timings, kind: str, action: Callable[[], Any]) -> Any:
+    before = timings.counted[0]
     started = time.perf_counter()
     result = action()
     timings.add(kind, time.perf_counter() - started)
+    timings.statements.setdefault(kind, []).append(timings.counted[0] - before)
     return result
+
+
+def count_statements(db: Database, timings: Timings) -> Callable[..., None]:
+    """Count every SQL statement the app's database runs into `timings.counted`."""
+
+    def counted(*_: Any) -> None:
+        timings.counted[0] += 1
+
+    sqlalchemy.event.listen(db.engine, "before_cursor_execute", counted)
+    return counted
 
 
 # -- the app ------------------------------------------------------------------------------
@@ -93,6 +108,7 @@ def ready_items(db: Database, form: str) -> list[tuple[str, str | None]]:
 
 def run_app(db: Database, users: dict[str, int], n: int, k: int, serial0: int) -> Timings:
     timings, today = Timings(), date.today()
+    counter = count_statements(db, timings)
     boss = users["giamdoc"]
     started = time.perf_counter()
     for serial in range(serial0, serial0 + k):
@@ -125,6 +141,7 @@ def run_app(db: Database, users: dict[str, int], n: int, k: int, serial0: int) -
                     timed(timings, "accept", lambda i=item: steps.accept_report(db, boss, i))
         timings.directives += 1
     timings.wall_seconds = time.perf_counter() - started
+    sqlalchemy.event.remove(db.engine, "before_cursor_execute", counter)
     return timings
 
 
@@ -236,14 +253,16 @@ def report_size(n: int, results: dict[str, Timings]) -> None:
     floor = results["floor"]
     floor_p50 = statistics.median(floor.all())
     print(f"\nN = {n} assignments per directive, {floor.directives} directives")
-    print(f"  {'run':<7} {'step':<8} {'count':>5} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"  {'run':<7} {'step':<8} {'count':>5} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5}")
     for run, timings in results.items():
         for kind in ("create", "assign", "execute", "report", "return", "accept"):
             values = timings.steps.get(kind, [])
+            statements = timings.statements.get(kind, [])
             if values:
+                sql = f"{statistics.median(statements):>5.0f}" if run != "floor" else ""
                 print(
                     f"  {run:<7} {kind:<8} {len(values):>5} "
-                    f"{percentile(values, 0.5):>8.2f} {percentile(values, 0.95):>8.2f}"
+                    f"{percentile(values, 0.5):>8.2f} {percentile(values, 0.95):>8.2f} {sql}"
                 )
     for run, timings in results.items():
         every = timings.all()

@@ -140,12 +140,21 @@ class ProcessEngine:
         return self._save(session, row, workflow, None, fired)
 
     def complete(
-        self, session: Session, instance_id: int, task_id: str, data: Mapping[str, Any]
+        self,
+        session: Session,
+        instance_id: int,
+        task_id: str,
+        data: Mapping[str, Any],
+        part: str | None = None,
     ) -> StepResult:
-        """Complete a READY user task with data, then advance the instance."""
+        """Complete a READY user task with data, then advance the instance.
+
+        `part` is the task's stored part when the caller read its work item (saves a query).
+        """
         began = time.monotonic()
         checked = runtime.checked_data(data)
-        part = self.store.part_of_work_item(session, task_id)
+        if part is None:
+            part = self.store.part_of_work_item(session, task_id)
         row, workflow = self.store.load_running(session, instance_id, part)
         task = runtime.find_user_task(workflow, task_id)
         if not runtime.is_ready_user_task(task):
@@ -368,12 +377,12 @@ class ProcessEngine:
 
     # -- persistence ----------------------------------------------------------------------
 
-    def lock_work_item(self, session: Session, instance_id: int, task_id: str) -> bool:
+    def lock_work_item(self, session: Session, item: ReadyTask) -> bool:
         """Hold the part of an instance a work item lives in until the transaction ends.
 
         Return False on SQLite (it has no row locks: writing transactions take turns).
         """
-        return self.store.lock(session, instance_id, self.store.part_of_work_item(session, task_id))
+        return self.store.lock(session, item.instance_id, item.part)
 
     def _save(
         self,

@@ -108,8 +108,10 @@ def sync_work_items(
     if new_rows:
         session.execute(insert(WorkItem), new_rows)
     return [
-        ReadyTask(id=i, instance_id=instance_id, created_at=existing.get(i, now), **fields)
-        for i, (_, fields) in wanted.items()
+        ReadyTask(
+            id=i, instance_id=instance_id, created_at=existing.get(i, now), part=part, **fields
+        )
+        for i, (part, fields) in wanted.items()
     ]
 
 
@@ -127,6 +129,7 @@ def as_ready_task(row: WorkItem) -> ReadyTask:
         assignee=row.assignee,
         due_at=row.due_at,
         created_at=row.created_at,
+        part=row.part,
     )
 
 

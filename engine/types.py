@@ -67,6 +67,7 @@ class ReadyTask:
     assignee: str | None
     due_at: datetime | None
     created_at: datetime
+    part: str = ""  # the stored part of the instance it lives in ("" for the top)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,10 @@ def engine_errors(work_item_id: str | None = None) -> Iterator[None]:
 
 def step_facts(session: Session, item: ReadyTask) -> StepFacts:
     """What the rule of who may act looks at for this work item."""
-    assignment = _assignment_or_none(session, item)
+    return _facts(session, item, _assignment_or_none(session, item))
+
+
+def _facts(session: Session, item: ReadyTask, assignment: Assignment | None) -> StepFacts:
     if assignment is None:
         return StepFacts(item.lane, item.unit, item.form)
     unit = session.get(Unit, assignment.unit_id)
@@ -58,8 +61,14 @@ def acting_for(
     session: Session, db: Database, actor: User, item: ReadyTask, at: datetime
 ) -> User | None:
     """Check the actor may do the step; return whom they stand in for (None: themselves)."""
+    return _acting_for(session, db, actor, step_facts(session, item), at)
+
+
+def _acting_for(
+    session: Session, db: Database, actor: User, facts: StepFacts, at: datetime
+) -> User | None:
     today = at.astimezone(db.settings.tz).date()
-    return check_may_act(actor, step_facts(session, item), delegators_of(session, actor, today))
+    return check_may_act(actor, facts, delegators_of(session, actor, today))
 
 
 def ready_work_item(session: Session, db: Database, work_item_id: str) -> ReadyTask:
@@ -78,8 +87,27 @@ def directive_of_work_item(
 ) -> tuple[ReadyTask, Directive, User | None]:
     """Load a work item and its directive, checking the step, the directive and the actor;
     return them with whom the actor stands in for (None: in their own right)."""
+    item, directive, _, on_behalf = _checked_step(session, db, actor, work_item_id, form, at)
+    return item, directive, on_behalf
+
+
+def unit_work_item(
+    session: Session, db: Database, actor: User, work_item_id: str, form: str, at: datetime
+) -> tuple[ReadyTask, Directive, Assignment, User | None]:
+    """`directive_of_work_item` for a step of an assignment, with the assignment."""
+    item, directive, assignment, on_behalf = _checked_step(
+        session, db, actor, work_item_id, form, at
+    )
+    if assignment is None:
+        raise NotFound(N_("this step belongs to no assignment"))
+    return item, directive, assignment, on_behalf
+
+
+def _checked_step(
+    session: Session, db: Database, actor: User, work_item_id: str, form: str, at: datetime
+) -> tuple[ReadyTask, Directive, Assignment | None, User | None]:
     item = ready_work_item(session, db, work_item_id)
-    if db.processes.lock_work_item(session, item.instance_id, item.id):
+    if db.processes.lock_work_item(session, item):
         session.expire_all()  # we may have waited for another writer: read what it committed
         item = ready_work_item(session, db, work_item_id)
     directive = session.scalar(
@@ -87,7 +115,8 @@ def directive_of_work_item(
     )
     if directive is None:
         raise NotFound(N_("no directive runs this process"))
-    on_behalf = acting_for(session, db, actor, item, at)
+    assignment = _assignment_or_none(session, item)
+    on_behalf = _acting_for(session, db, actor, _facts(session, item, assignment), at)
     if directive.status == "suspended":
         raise DirectiveNotActive(
             N_("the directive is suspended: no step can be done until it resumes")
@@ -98,15 +127,7 @@ def directive_of_work_item(
         raise WrongStep(
             N_("this is the %(actual)s step, not %(wanted)s", actual=item.form, wanted=form)
         )
-    return item, directive, on_behalf
-
-
-def assignment_of(session: Session, item: ReadyTask) -> Assignment:
-    """Return the assignment a unit-work item belongs to."""
-    assignment = _assignment_or_none(session, item)
-    if assignment is None:
-        raise NotFound(N_("this step belongs to no assignment"))
-    return assignment
+    return item, directive, assignment, on_behalf
 
 
 def _assignment_or_none(session: Session, item: ReadyTask) -> Assignment | None:
@@ -134,7 +155,7 @@ def run_work_item(
     """Complete the work item in the engine; the caller applies the result."""
     try:
         with engine_errors(item.id):
-            return db.processes.complete(session, item.instance_id, item.id, data)
+            return db.processes.complete(session, item.instance_id, item.id, data, item.part)
     except TaskNoLongerReady as exc:
         # Ask a fresh session: this one may hold our own, uncommitted event for the same step.
         with db.reading() as committed:

@@ -355,14 +355,18 @@ class InstanceStore:
         when the task became ready. A state that cannot be read raises ProcessError.
         """
         workflow = self.restore_stored(session, instance_id)
+        keys = workflow.part_keys()
+        ready = projection.ready_by_part(workflow, keys, {TOP, *keys.values()})
         return [
             ReadyTask(
                 id=str(task.id),
                 instance_id=instance_id,
                 created_at=datetime.fromtimestamp(task.last_state_change, UTC),
+                part=part,
                 **projection.project(task, self.rules),
             )
-            for task in runtime.ready_user_tasks(workflow)
+            for part, tasks in ready.items()
+            for task in tasks
         ]
 
 

@@ -19,10 +19,9 @@ from workflows.messages import N_, Message
 from workflows.organisation import people
 from workflows.pipeline import (
     apply_step_result,
-    assignment_of,
     complete_work_item,
-    directive_of_work_item,
     run_work_item,
+    unit_work_item,
 )
 from workflows.tables import Assignment, Directive, User
 
@@ -102,10 +101,9 @@ def run_step(
         remove_files(written)  # a retried attempt starts without the files of the last one
         written.clear()
         actor = people.load_actor(session, actor_id)
-        item, directive, on_behalf = directive_of_work_item(
+        item, directive, assignment, on_behalf = unit_work_item(
             session, db, actor, work_item_id, form, at
         )
-        assignment = assignment_of(session, item)
         step = Step(session, db, actor, item, directive, assignment, at, on_behalf)
         try:
             apply(step)
