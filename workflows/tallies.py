@@ -158,7 +158,7 @@ def _items_of(
             issued_on=directive.issued_on,
             issuer=directive.issuer,
             held=directive.status == "suspended",
-            cancelled_at=directive.cancelled_at if directive.status == "cancelled" else None,
+            cancelled_at=_cancelled_at(assignment, directive),
         )
         for cycle in range(cycles)
     ]
@@ -171,6 +171,15 @@ def _items_of(
         item.changes.append((at, new_due))
         item.due_at, item.due_changed_at = new_due, at
     return items
+
+
+def _cancelled_at(assignment: Assignment, directive: Directive) -> datetime | None:
+    """When the item stopped counting: its directive cancelled, or its unit withdrawn."""
+    ends = [
+        directive.cancelled_at if directive.status == "cancelled" else None,
+        assignment.cancelled_at if assignment.state == "cancelled" else None,
+    ]
+    return min((end for end in ends if end is not None), default=None)
 
 
 def _extended_item(items: list[Derived], before: datetime | None, current: int) -> Derived:

@@ -10,14 +10,15 @@ from sqlalchemy import select
 
 from tests.helpers import item_of, items_for, snapshot
 from tests.workflows.conftest import small_directive
-from workflows import directives
+from workflows import directives, tallies
 from workflows.db import Database
 from workflows.entry import TaskInput
 from workflows.entry.corrections import Correction, TaskCorrection, correct_directive
 from workflows.errors import InvalidInput
 from workflows.read.detail import directive_detail
+from workflows.read.listing import DirectiveFilter, list_directives
 from workflows.steps import unit_work as steps
-from workflows.tables import Assignment, Directive, Event, Task
+from workflows.tables import Assignment, Directive, DueItem, Event, Task
 
 
 def as_is(db: Database, directive_id: int, **header: object) -> Correction:
@@ -313,3 +314,28 @@ def _do(db: Database, user_id: int, item: object) -> None:
         steps.submit_contribution(db, user_id, work_item, "ý kiến")
     elif step == "acknowledge":
         steps.acknowledge_contribution(db, user_id, work_item)
+
+
+def test_counting_and_search_follow_every_correction(db, users, today, assigned_small) -> None:
+    """Oversight counts what a correction leaves: the moved deadline, the added unit, the
+    withdrawn one (no longer counted from its withdrawal); search finds the new words."""
+    later = today + timedelta(days=40)
+    fixed = with_task(as_is(db, assigned_small, reason="điều chỉnh"), 0, due_on=later)
+    fixed = with_task(fixed, 1, content="Kiểm tra đo lường xăng dầu", coordinating_units=("QLKH",))
+    fixed = with_task(fixed, 2, lead_units=("KHTC",))  # VP withdrawn from task 3
+    correct_directive(db, users["vanthu"], assigned_small, fixed)
+    vp, khtc = assignment(db, assigned_small, "VP", 3), assignment(db, assigned_small, "KHTC", 1)
+    qlkh = assignment(db, assigned_small, "QLKH", 2)
+    with db.reading() as session:
+        assert tallies.disagreements(session) == []
+        items = {
+            i.assignment_id: (i.due_at, i.cancelled_at) for i in session.scalars(select(DueItem))
+        }
+    assert items[khtc.id][0] == khtc.due_at
+    assert khtc.due_at is not None
+    assert khtc.due_at.astimezone(db.settings.tz).date() == later + timedelta(days=1)
+    assert qlkh.id in items
+    assert items[vp.id][1] == vp.cancelled_at
+    assert vp.cancelled_at is not None
+    found = list_directives(db, users["giamdoc"], DirectiveFilter(query="đo lường xăng"))
+    assert [row.id for row in found.rows] == [assigned_small]

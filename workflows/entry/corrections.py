@@ -25,14 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import utcnow
-from workflows import history
+from workflows import history, tallies
 from workflows.db import Database
+from workflows.directives import refresh_search_text
 from workflows.entry.inputs import EARLIEST_ISSUE, MAX_TERM, TaskInput
 from workflows.entry.task_changes import TaskChanges
 from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_, Message
 from workflows.organisation import people
-from workflows.rules.folding import fold
 from workflows.rules.text import clean, clean_number
 from workflows.tables import DIRECTIVE_KINDS, Directive, User
 
@@ -89,6 +89,8 @@ def correct_directive(
         changed += changes.apply(correction.tasks)
         if not changed:
             raise InvalidInput({"form": N_("nothing was changed")})
+        refresh_search_text(session, directive)
+        tallies.refresh_directive(session, directive.id)
         return changed
 
     return db.command(run)
@@ -107,7 +109,6 @@ def _correct_header(
     for field in changed:
         setattr(directive, field, wanted[field])
     directive.issued_year = directive.issued_on.year
-    directive.search_text = fold(f"{directive.number} {directive.title} {directive.issuer}")
     history.record(
         session,
         "directive_corrected",
