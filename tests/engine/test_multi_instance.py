@@ -7,15 +7,16 @@ serialization.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import ProcessEngine, TaskNotFound
-from engine.tables import ProcessInstance
+from engine.store import stored_state
+from engine.tables import ProcessPart
 from tests.engine.conftest import RULES
 from tests.engine.test_instances import assignment, complete, ready, start_assigned
 
@@ -51,10 +52,7 @@ def do(sessions, engine, instance: int, name: str, unit: str | None, data: dict[
 
 def results(sessions: sessionmaker[Session], instance: int) -> list[dict[str, Any]]:
     with sessions() as session:
-        row = session.get(ProcessInstance, instance)
-        assert row is not None
-        state = json.loads(row.state_json)
-    return list(state["data"]["results"])
+        return list(ProcessEngine(RULES, cache_size=0).instance_data(session, instance)["results"])
 
 
 def timer_refs(sessions: sessionmaker[Session], engine: ProcessEngine, instance: int) -> set[str]:
@@ -72,7 +70,7 @@ def test_an_added_item_gets_its_steps_and_timers_and_holds_the_end(sessions, col
     }
     assert ready(sessions, cold, instance)[("execute", "QLKH")].due_at == due + timedelta(days=1)
     assert timer_refs(sessions, cold, instance) == {"1", "2"}
-    for step, data in (("execute", {}), ("report", {"report_text": "x"})):
+    for step, data in (("execute", {}), ("report", {"report_text": "x", "report_signed": True})):
         do(sessions, cold, instance, step, "KHTC", data)
     result = do(sessions, cold, instance, "accept", None, {"accepted": True})
     assert result.status == "running"  # the added unit is still at work
@@ -81,10 +79,10 @@ def test_an_added_item_gets_its_steps_and_timers_and_holds_the_end(sessions, col
     assert set(ready(sessions, cold, instance)) == {("execute", "QLKH"), ("coord_execute", "VP")}
     for step, unit, data in (
         ("coord_execute", "VP", {}),
-        ("contribute", "VP", {"contribution_text": "ý kiến"}),
+        ("contribute", "VP", {"contribution_text": "ý kiến", "contribution_signed": True}),
         ("acknowledge", "QLKH", {"acknowledged": True}),
         ("execute", "QLKH", {}),
-        ("report", "QLKH", {"report_text": "y"}),
+        ("report", "QLKH", {"report_text": "y", "report_signed": True}),
     ):
         assert do(sessions, cold, instance, step, unit, data).status == "running"
     assert do(sessions, cold, instance, "accept", None, {"accepted": True}).status == "completed"
@@ -115,7 +113,7 @@ def test_a_withdrawn_item_leaves_every_inbox_and_the_rest_completes(sessions, co
         withdraw(sessions, cold, instance, "99")
     for unit in ("KHTC", "TTR"):
         do(sessions, cold, instance, "execute", unit, {})
-        do(sessions, cold, instance, "report", unit, {"report_text": "x"})
+        do(sessions, cold, instance, "report", unit, {"report_text": "x", "report_signed": True})
     do(sessions, cold, instance, "accept", None, {"accepted": True})
     assert do(sessions, cold, instance, "accept", None, {"accepted": True}).status == "completed"
     outcomes = {r["assignment_id"]: r.get("outcome") for r in results(sessions, instance)}
@@ -125,7 +123,7 @@ def test_a_withdrawn_item_leaves_every_inbox_and_the_rest_completes(sessions, co
 def test_withdrawing_the_last_open_item_completes_the_instance(sessions, cold) -> None:
     instance = start_assigned(sessions, cold, [assignment(1, "KHTC"), assignment(2, "TTR")])
     do(sessions, cold, instance, "execute", "KHTC", {})
-    do(sessions, cold, instance, "report", "KHTC", {"report_text": "x"})
+    do(sessions, cold, instance, "report", "KHTC", {"report_text": "x", "report_signed": True})
     do(sessions, cold, instance, "accept", None, {"accepted": True})
     result = withdraw(sessions, cold, instance, "2")
     assert result.status == "completed"
@@ -155,9 +153,13 @@ def test_nothing_to_grow_before_the_multi_instance_starts(sessions, cold) -> Non
 
 def _state(sessions: sessionmaker[Session], instance: int) -> str:
     with sessions() as session:
-        row = session.get(ProcessInstance, instance)
-        assert row is not None
-        return row.state_json
+        return stored_state(session, instance)
+
+
+def _parts(sessions: sessionmaker[Session], instance: int) -> int:
+    with sessions() as session:
+        count = select(func.count()).where(ProcessPart.instance_id == instance)
+        return int(session.scalar(count) or 0)
 
 
 def test_an_item_whose_step_was_retimed_can_be_withdrawn(sessions, cold) -> None:
@@ -172,3 +174,16 @@ def test_an_item_whose_step_was_retimed_can_be_withdrawn(sessions, cold) -> None
     withdraw(sessions, cold, instance, "1")
     assert set(ready(sessions, cold, instance)) == {("execute", "TTR")}
     assert timer_refs(sessions, cold, instance) == {"2"}
+
+
+def test_an_added_item_gets_its_own_stored_part_and_a_withdrawn_one_keeps_its_trail(
+    sessions, cold
+) -> None:
+    """Under the parts store the new unit's work is a part of its own, read back from it."""
+    instance = start_assigned(sessions, cold, [assignment(1, "KHTC"), assignment(2, "TTR")])
+    before = _parts(sessions, instance)
+    add(sessions, cold, instance, assignment(3, "QLCN"))
+    assert _parts(sessions, instance) == before + 1
+    withdraw(sessions, cold, instance, "2")
+    assert _parts(sessions, instance) == before + 1
+    assert set(ready(sessions, cold, instance)) == {("execute", "KHTC"), ("execute", "QLCN")}

@@ -207,16 +207,15 @@ def _leaders(w: World) -> None:
     leaders |= {"QLKH": "phogiamdoc", "TTUD": "phogiamdoc"}
     with w.db.reading() as session:
         rows = session.execute(select(Unit.id, Unit.code, Unit.name)).all()
-    for unit_id, code, name in rows:
-        if code in leaders:
-            units.update_unit(
-                w.db,
-                w.users["admin"],
-                unit_id,
-                name=name,
-                active=True,
-                leader_id=w.users[leaders[code]],
-            )
+    for unit_id, code, name in rows:  # the other units have none, whatever the demo gave them
+        units.update_unit(
+            w.db,
+            w.users["admin"],
+            unit_id,
+            name=name,
+            active=True,
+            leader_id=w.users[leaders[code]] if code in leaders else None,
+        )
 
 
 def _steps(w: World) -> None:
@@ -234,7 +233,7 @@ def _steps(w: World) -> None:
     w.report("A", 4, "QLKH", "03-25")
     w.decide("A", 4, "03-26", False)
     w.report("B", 3, "KHTC", "03-28", "03-29")
-    w.report("A", 4, "QLKH", "04-02", "04-03")
+    w.report("A", 4, "QLKH", "04-02", "04-03", start=False)  # a returned report is redone at once
     w.report("B", 1, "QLCN", "04-10", "04-11")
     w.report("C", 4, "VP", "04-20", "04-21", start=False)
     directives.cancel_directive(w.db, w.users["giamdoc"], w.ids["F"], "Thu hồi", now=at("04-20"))

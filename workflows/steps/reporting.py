@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from workflows import notifications
+from workflows import notifications, oversight_notices
 from workflows.attachments import Upload, reread, store_uploads
 from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound
@@ -121,6 +121,8 @@ def _report(step: Step, kind: str, text: str, drafted_by: int | None) -> Report:
     step.session.add(report)
     step.session.flush()
     step.assignment.state, step.assignment.reported_at = "reported", step.at
+    if kind == "report":
+        oversight_notices.report_arrived(step.session, step.db, step.assignment, report.id, step.at)
     return report
 
 
