@@ -24,6 +24,7 @@ from engine.errors import (
     TaskNotFound,
 )
 from engine.focus import FocusedWorkflow
+from engine.model_facade import ModelFacade
 from engine.sandbox import SandboxedScriptEngine, ScriptLimits
 from engine.specs import SpecCache
 from engine.store import InstanceStore, queries
@@ -41,10 +42,10 @@ from engine.types import (
     StepResult,
     WaitingTimer,
 )
-from engine.validation import ModelRules, check_model
+from engine.validation import ModelRules
 
 
-class ProcessEngine:
+class ProcessEngine(ModelFacade):
     """Runs process instances on SpiffWorkflow inside the caller's SQLAlchemy session.
 
     Nothing here commits: every method works inside the caller's transaction, so a use case
@@ -67,58 +68,6 @@ class ProcessEngine:
             script_limits, min_timer_seconds=self.limits.min_timer_seconds
         )
         self.store = InstanceStore(self._script_engine, self.rules, cache_size, self.specs)
-
-    # -- process models -------------------------------------------------------------------
-
-    def save_model(
-        self,
-        session: Session,
-        model_key: str,
-        xml: bytes,
-        *,
-        author: str,
-        comment: str = "",
-        publish: bool = False,
-        rules: ModelRules | None = None,
-    ) -> ModelVersion:
-        """Validate BPMN text (and the app's conventions) and store it as a new version.
-
-        `rules` replaces the engine's default conventions for this save (e.g. forms added since).
-        """
-        rules = rules or self.model_rules
-        if rules is not None:
-            check_model(xml, rules, min_timer_seconds=self.limits.min_timer_seconds)
-        return models.save_model(
-            session, self.specs, model_key, xml, author=author, comment=comment, publish=publish
-        )
-
-    def publish_model(self, session: Session, version_id: int) -> ModelVersion:
-        """Make a version the one new instances start on."""
-        return models.publish_model(session, version_id)
-
-    def published_model(self, session: Session, model_key: str) -> ModelVersion:
-        """Return the published version of a model."""
-        return models.published_model(session, model_key)
-
-    def model_versions(self, session: Session, model_key: str) -> list[ModelVersion]:
-        """List the versions of a model, newest first."""
-        return models.model_versions(session, model_key)
-
-    def model_xml(self, session: Session, version_id: int) -> bytes:
-        """Return the BPMN text of a version."""
-        return models.model_xml(session, version_id)
-
-    def model_version(self, session: Session, version_id: int) -> ModelVersion:
-        """Return one version by id."""
-        return models.model_version(session, version_id)
-
-    def latest_model(self, session: Session, model_key: str) -> ModelVersion | None:
-        """Return the newest saved version of a model, published or not."""
-        return models.latest_model(session, model_key)
-
-    def model_texts(self, session: Session, containing: str = "") -> list[bytes]:
-        """Return the BPMN text of every saved version (only those containing a text, if given)."""
-        return models.model_texts(session, containing)
 
     def instance_version(self, session: Session, instance_id: int) -> ModelVersion:
         """Return the version an instance runs on."""

@@ -88,7 +88,7 @@ def _person(
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/inbox$"))
+    page.wait_for_url(re.compile(r".*/(inbox|dashboard)$"))
     person = Person(f"{username}{'-phone' if phone else ''}", page, server)
     person.shot("inbox")
     return person
@@ -102,7 +102,7 @@ def _open(person: Person, step_label: str) -> None:
 
 def _submit(person: Person) -> None:
     person.page.click("main form button[type=submit].btn-primary")
-    person.page.wait_for_url(re.compile(r".*/inbox$"))
+    person.page.wait_for_url(re.compile(r".*/(inbox|dashboard)$"))
 
 
 class Phones:

@@ -101,6 +101,7 @@ NOT_SENT = re.compile(
     r"(/|$)"
 )
 MAX_PAGES = 60
+VOID = frozenset({"input", "img", "br", "hr", "meta", "link", "area", "source", "col", "wbr"})
 
 
 class _Page(HTMLParser):
@@ -114,11 +115,16 @@ class _Page(HTMLParser):
         self.links: list[str] = []
         self.forms: list[str] = []
         self._hidden = 0
+        self._vietnamese: list[str] = []  # open elements marked lang="vi"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         if tag in ("script", "style"):
             self._hidden += 1
+        if found.get("lang") == "vi":  # marked Vietnamese in any language (an official heading)
+            if tag not in VOID:
+                self._vietnamese.append(tag)
+            return
         if tag == "a" and found.get("href"):
             self.links.append(str(found["href"]))
         if tag == "form" and (found.get("method") or "").lower() == "post":
@@ -130,9 +136,11 @@ class _Page(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._hidden -= 1
+        if self._vietnamese and self._vietnamese[-1] == tag:
+            self._vietnamese.pop()
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden and data.strip():
+        if not self._hidden and not self._vietnamese and data.strip():
             self.text.append(" ".join(data.split()))
 
 

@@ -10,8 +10,39 @@ from marshmallow import Schema, fields
 from web import context
 from web.api.auth import caller_id
 from web.api.blueprint import answers, bp
-from web.api.schemas import ProposalSchema, _text
+from web.api.schemas import _text
 from workflows import InvalidInput, ProposalSource, Upload, proposal_json, propose_directive
+
+
+class UnitRefSchema(Schema):
+    """A unit a proposed task names: its code (null when the organisation has none), as written."""
+
+    code = fields.String(allow_none=True, required=True)
+    name = fields.String(required=True)
+
+
+class ProposedTaskSchema(Schema):
+    """A proposed task: its text, units and deadline with the phrase it came from."""
+
+    no = fields.Integer(required=True)
+    text = fields.String(required=True)
+    lead = fields.List(fields.Nested(UnitRefSchema), required=True)
+    coordinating = fields.List(fields.Nested(UnitRefSchema), required=True)
+    due_on = fields.String(allow_none=True, required=True, metadata={"format": "date"})
+    due_text = fields.String(allow_none=True, required=True)
+
+
+class ProposalSchema(Schema):
+    """A directive proposed from its text; null where the text does not say."""
+
+    number = fields.String(allow_none=True, required=True)
+    kind = fields.String(allow_none=True, required=True)
+    issuer = fields.String(allow_none=True, required=True)
+    issued_on = fields.String(allow_none=True, required=True, metadata={"format": "date"})
+    title = fields.String(allow_none=True, required=True)
+    tasks = fields.List(fields.Nested(ProposedTaskSchema), required=True)
+    new_units = fields.List(fields.String(), required=True)
+
 
 MAX_TEXT = 400_000
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine import StepResult
 from workflows import deadlines, history, notifications
 from workflows.db import Database
-from workflows.directives import assignment_payload
+from workflows.directive_tasks import assignment_payload
 from workflows.entry.inputs import TaskInput, cleaned_tasks, task_problem
 from workflows.entry.phrases import with_deadlines
 from workflows.entry.task_values import (

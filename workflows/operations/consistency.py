@@ -30,15 +30,8 @@ from workflows.errors import DomainError, SchemaNotCurrent
 from workflows.setup import schema
 from workflows.tables import Assignment, Attachment, Directive, Event, Report, Task
 
-CHECKS = (
-    "work_items",
-    "assignment_states",
-    "directive_status",
-    "history",
-    "attachments",
-    "state_size",
-    "due_items",
-)
+CHECKS: tuple[str, ...] = ("work_items", "assignment_states", "directive_status", "history")
+CHECKS += ("attachments", "state_size", "due_items")
 MAX_STATE_BYTES = 5 * 1024 * 1024
 LIVE = ("running", "suspended")
 INSTANCE_STATUS = {
@@ -62,11 +55,10 @@ EXPECTED_STEPS: dict[tuple[str, str], frozenset[str]] = {
     ("coordinating", "reported"): frozenset({"acknowledge"}),
 }
 BUILT_IN_STEPS = frozenset().union(*EXPECTED_STEPS.values())
-DECISION_EVENTS = (
-    "report_accepted",
-    "report_returned",
-    "contribution_accepted",
-    "contribution_returned",
+DECISION_EVENTS = tuple(
+    f"{kind}_{decision}"
+    for kind in ("report", "contribution")
+    for decision in ("accepted", "returned")
 )
 
 
