@@ -272,7 +272,7 @@ def fit(points: list[tuple[int, float]]) -> tuple[float, float]:
     return mean_y - slope * mean_x, slope
 
 
-def timer_lag(database_url: str, count: int, window_seconds: float) -> list[float]:
+def timer_lag(database_url: str, count: int, window_seconds: float, batch: int) -> list[float]:
     """Directives whose overdue timers fall due over the next window; return their lags later."""
     from workflows import Database, assign_directive, create_directive
     from workflows.entry import DirectiveInput, TaskInput
@@ -282,7 +282,7 @@ def timer_lag(database_url: str, count: int, window_seconds: float) -> list[floa
     with db.engine.connect() as connection:
         users = dict(connection.execute(sa.text("SELECT username, id FROM app_user")).all())
     try:
-        for serial in range(count):
+        for serial in range(batch * count, (batch + 1) * count):
             due = start + timedelta(seconds=random.uniform(0, window_seconds))
             task = TaskInput("Hạn gần", ("VP",), (), due.date(), due_at=due)
             data = DirectiveInput(f"{serial}/LAG", "ke_hoach", "Lag", date.today(), "Lag", (task,))
@@ -346,6 +346,7 @@ def database(kind: str, folder: Path) -> Iterator[str]:
     sys.path.insert(0, str(ROOT))
     from tests.support.postgres import start_postgres
 
+    folder.chmod(0o755)  # the server runs as postgres, which must reach its data folder
     server = start_postgres(folder)
     try:
         yield server.create_database("bench")
@@ -409,7 +410,7 @@ def main(argv: list[str] | None = None) -> None:
                     serials = list(range(serial, serial + k))
                     serial += k
                     if count > 1:
-                        timer_lag(url, 20, 30)
+                        timer_lag(url, 20, 30, batch=n)
                     clients, seconds, steps = run(server.port, tokens, items, serials, n, count)
                     p50 = report(f"{count} client(s)", clients, seconds, steps)
                     if count == 1:

@@ -41,6 +41,19 @@ class WorkflowCache:
             self.misses += 1
             return None
 
+    def checkout_or_stale(
+        self, instance_id: int, stamp: Hashable
+    ) -> tuple[Any | None, tuple[Hashable, Any] | None]:
+        """Take the cached workflow: (it, None) when current, (None, (its stamp, it)) when
+        older, (None, None) when there is none. A stale one is the caller's to bring up to date."""
+        with self._lock:
+            entry = self._entries.pop(instance_id, None)
+            if entry is not None and entry[0] == stamp:
+                self.hits += 1
+                return entry[1], None
+            self.misses += 1
+            return None, entry
+
     def checkin(self, instance_id: int, stamp: Hashable, wf: Any) -> None:
         """Return a workflow nobody changed to the cache now (a read gives it back)."""
         if self.size <= 0:

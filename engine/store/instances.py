@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import models, partition, projection, runtime
 from engine.cache import WorkflowCache
-from engine.errors import ConcurrentUpdate, InstanceNotFound, InstanceNotRunning, ProcessError
+from engine.errors import InstanceNotFound, InstanceNotRunning, ProcessError
 from engine.focus import FocusedWorkflow
 from engine.partition import TOP, Fingerprint
 from engine.specs import SpecCache
+from engine.store import writes
+from engine.store.refresh import brought_up_to_date, remember_carriers
 from engine.tables import ProcessInstance, ProcessPart, WorkItem, utcnow
 from engine.types import ProjectionRules, ReadyTask
 
@@ -53,6 +55,7 @@ class InstanceStore:
         self.serializer = focused_serializer()
         self._converter = _workflow_converter(self.serializer)
         self.restored = 0  # workflows rebuilt from their stored parts (cache misses, copies)
+        self.refreshed = 0  # cached workflows brought up to date part by part
         self._script_engine = script_engine
 
     # -- rows and workflows ----------------------------------------------------------------
@@ -82,9 +85,7 @@ class InstanceStore:
             self.lock(session, instance_id, part)
         row = self.row(session, instance_id, fresh=lock)
         versions = self._part_versions(session, instance_id)
-        workflow = self.cache.checkout(instance_id, (row.version_id, frozenset(versions.items())))
-        if workflow is None:
-            workflow = self._restore(session, row, versions)
+        workflow = self._cached(session, row, versions) or self._restore(session, row, versions)
         workflow.focus_on(None)
         return row, workflow
 
@@ -157,7 +158,7 @@ class InstanceStore:
         if row.status != expected:
             raise InstanceNotRunning(instance_id, row.status)
         row.status, row.updated_at = status, utcnow()
-        _flush(session, instance_id)
+        writes.flush(session, instance_id)
 
     # -- saving -----------------------------------------------------------------------------
 
@@ -183,6 +184,9 @@ class InstanceStore:
         if new_status in LIVE_STATUSES:
             top, parts = self._dicts(workflow, keys, dirty)
             self._write_parts(session, row.id, workflow, parts, set(keys.values()))
+            carriers = [part["task"] for part in parts.values()]
+            encoded = json.dumps(carriers, cls=self.serializer._encoder_cls)
+            remember_carriers(workflow, json.loads(encoded))
         else:
             top = self._compact(session, row.id, workflow)
         self._write_top(session, row, workflow, top, new_status, keys)
@@ -260,7 +264,7 @@ class InstanceStore:
                 "next_timer_at": projection.earliest(timers[key]),
                 "updated_at": now,
             }
-            versions[key] = _write_part(session, instance_id, key, versions.get(key), values)
+            versions[key] = writes.write_part(session, instance_id, key, versions.get(key), values)
         gone = [key for key in versions if key not in live]
         if gone:
             session.execute(
@@ -291,7 +295,7 @@ class InstanceStore:
         if status != "running":
             row.next_timer_at = None
         row.updated_at = utcnow()
-        _flush(session, row.id)
+        writes.flush(session, row.id)
 
     # -- restoring ----------------------------------------------------------------------------
 
@@ -309,13 +313,26 @@ class InstanceStore:
         workflow.part_versions = dict(versions)
         return workflow
 
+    def _cached(self, session: Session, row: ProcessInstance, versions: dict[str, int]) -> Any:
+        """The cached workflow, brought up to date when other processes changed some parts."""
+        stamp = (row.version_id, frozenset(versions.items()))
+        workflow, stale = self.cache.checkout_or_stale(row.id, stamp)
+        if stale is None or not isinstance(stale[0], tuple):  # none, or not a stamp of ours
+            return workflow
+        entry = cast("tuple[Stamp, Any]", stale)  # the cache keeps what the store gave it
+        workflow = brought_up_to_date(session, row, entry, versions, self._converter)
+        self.refreshed += workflow is not None
+        return workflow
+
     def _rebuild(self, top: Any, parts: Iterable[Any], spec: Any, subprocess_specs: Any) -> Any:
         """Rebuild a workflow from its parts, with the model's spec objects."""
         self.restored += 1
+        parts = list(parts)
         whole = partition.join(top, parts, None, None, self.serializer.VERSION)
         workflow = self._from_dict(whole, spec, subprocess_specs)
         workflow.script_engine = self._script_engine
         workflow.prints = partition.fingerprints(workflow, workflow.part_keys())
+        remember_carriers(workflow, [part["task"] for part in parts])
         workflow.focus_on(None)
         return workflow
 
@@ -368,33 +385,3 @@ class InstanceStore:
             for part, tasks in ready.items()
             for task in tasks
         ]
-
-
-def _write_part(
-    session: Session, instance_id: int, key: str, version: int | None, values: dict[str, Any]
-) -> int:
-    """Insert a part, or update it under its version; return its new version."""
-    if version is None:
-        session.add(ProcessPart(instance_id=instance_id, key=key, version_id=1, **values))
-        session.flush()
-        return 1
-    written = session.execute(
-        update(ProcessPart)
-        .where(
-            ProcessPart.instance_id == instance_id,
-            ProcessPart.key == key,
-            ProcessPart.version_id == version,
-        )
-        .values(version_id=version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if written.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConcurrentUpdate(f"part {key} of process instance {instance_id} changed meanwhile")
-    return version + 1
-
-
-def _flush(session: Session, instance_id: int) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        raise ConcurrentUpdate(f"process instance {instance_id} was changed meanwhile") from exc

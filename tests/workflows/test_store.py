@@ -44,20 +44,26 @@ def test_reading_a_directive_page_keeps_the_workflow_hot_for_the_next_step(
 def test_a_read_of_an_older_version_never_serves_a_newer_step(
     db: Database, users: dict[str, int], assigned_small: int
 ) -> None:
-    """A reader that gives back a workflow after a writer moved on leaves only a miss."""
+    """A reader that gives back a workflow after a writer moved on: the stale copy is brought
+    up to date (the parts that changed read again) before the next step, never used as it was."""
     store = db.processes.store
     execute = item_of(db, users["cv.khtc"], "execute", task_no=1)
     with db.reading() as session:
         execute_instance = db.processes.work_item(session, execute.work_item_id)
         assert execute_instance is not None
-        row, stale = store.load(session, execute_instance.instance_id)
-        old_version = row.version_id
+        instance = execute_instance.instance_id
+        row, stale = store.load(session, instance)
+        old_stamp = store._stamp(row, stale)
     steps.start_work(db, users["cv.khtc"], execute.work_item_id)  # the instance moves on
-    store.cache.checkin(execute_instance.instance_id, old_version, stale)  # a late give-back
-    restored = store.restored
+    store.cache.checkin(instance, old_stamp, stale)  # a late give-back
+    restored, refreshed = store.restored, store.refreshed
     report = item_of(db, users["truong.khtc"], "report", task_no=1)
     steps.submit_report(db, users["truong.khtc"], report.work_item_id, "xong")
-    assert store.restored == restored + 1  # the stale copy was refused, the state read anew
+    assert (store.restored, store.refreshed) == (restored, refreshed + 1)
+    store.cache.checkin(instance, 42, stale)  # a stamp that is not the store's: refused
+    accept = item_of(db, users["giamdoc"], "accept", task_no=1)
+    steps.accept_report(db, users["giamdoc"], accept.work_item_id)
+    assert store.restored == restored + 1
 
 
 def _work_to_the_end(db: Database, users: dict[str, int]) -> int:
