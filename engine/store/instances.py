@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -21,7 +20,7 @@ from engine.focus import FocusedWorkflow
 from engine.partition import TOP, Fingerprint
 from engine.specs import SpecCache
 from engine.store import writes
-from engine.store.refresh import brought_up_to_date, remember_carriers
+from engine.store.refresh import brought_up_to_date
 from engine.tables import ProcessInstance, ProcessPart, WorkItem, utcnow
 from engine.types import ProjectionRules, ReadyTask
 
@@ -184,9 +183,6 @@ class InstanceStore:
         if new_status in LIVE_STATUSES:
             top, parts = self._dicts(workflow, keys, dirty)
             self._write_parts(session, row.id, workflow, parts, set(keys.values()))
-            carriers = [part["task"] for part in parts.values()]
-            encoded = json.dumps(carriers, cls=self.serializer._encoder_cls)
-            remember_carriers(workflow, json.loads(encoded))
         else:
             top = self._compact(session, row.id, workflow)
         self._write_top(session, row, workflow, top, new_status, keys)
@@ -327,12 +323,10 @@ class InstanceStore:
     def _rebuild(self, top: Any, parts: Iterable[Any], spec: Any, subprocess_specs: Any) -> Any:
         """Rebuild a workflow from its parts, with the model's spec objects."""
         self.restored += 1
-        parts = list(parts)
         whole = partition.join(top, parts, None, None, self.serializer.VERSION)
         workflow = self._from_dict(whole, spec, subprocess_specs)
         workflow.script_engine = self._script_engine
         workflow.prints = partition.fingerprints(workflow, workflow.part_keys())
-        remember_carriers(workflow, [part["task"] for part in parts])
         workflow.focus_on(None)
         return workflow
 

@@ -7,16 +7,19 @@ the more assignments the directive has. Instead the stale parts are restored int
 workflow with SpiffWorkflow's own converters: the part's carrier task and its sub-processes are
 replaced, and, when the top moved, the top's own tasks and attributes. The result is exactly the
 stored state: every part whose version differs is read again, and the others are what was
-stored under the same version.
+stored under the same version. One thing is not read again: the data of a carrier task
+whose part did not change. SpiffWorkflow gives a carrier its parent's data (plus its own
+changes) when it restores it, so it differs between a live and a restored workflow in any
+process, cached or not; nothing reads it once the carrier's sub-process has started (the
+sub-process has its own copy, and the multi-instance takes only the output item).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.util.deep_merge import DeepMerge
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -75,10 +78,8 @@ def refresh(
     keys = workflow.part_keys()
     for key, part in parts.items():
         _replace_part(workflow, converter, key, part, keys)
-    remember_carriers(workflow, [part["task"] for part in parts.values()])
     if top is not None:
         _replace_top(workflow, converter, top, keys)
-        _rederive_carriers(workflow, converter, {UUID(key) for key in parts})
     workflow.forget_part_keys()
     moved = set(parts) | ({TOP} if top is not None else set())
     fresh = partition.fingerprints(workflow, workflow.part_keys(), moved)
@@ -114,25 +115,3 @@ def _replace_top(
     workflow.task_tree = workflow.tasks.get(UUID(top["root"]))
     converter.set_default_attributes(workflow, dict(top))
     workflow.bpmn_events = converter.registry.restore(list(top.get("bpmn_events", [])))
-
-
-def remember_carriers(workflow: Any, carriers: Iterable[Mapping[str, Any] | None]) -> None:
-    """Keep the stored data delta of each carrier task, as JSON: SpiffWorkflow restores a
-    carrier's data as its parent's plus that delta, which a new top must be given again."""
-    deltas = workflow.__dict__.setdefault("carrier_deltas", {})
-    for carrier in carriers:
-        if carrier is not None:
-            deltas[UUID(carrier["id"])] = carrier.get("delta") or {}
-
-
-def _rederive_carriers(workflow: Any, converter: Any, fresh: set[UUID]) -> None:
-    """Give the carriers not read again their data from the new top, as a restore would."""
-    for carrier_id, delta in getattr(workflow, "carrier_deltas", {}).items():
-        task = workflow.tasks.get(carrier_id)
-        if carrier_id in fresh or task is None or not delta or task.parent is None:
-            continue
-        data = DeepMerge.merge({}, task.parent.data)
-        data.update(converter.registry.restore(delta.get("updates", {})))
-        for key in delta.get("deletions", {}):
-            data.pop(key, None)
-        task.data = data

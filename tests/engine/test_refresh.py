@@ -21,12 +21,17 @@ UNITS = ("KHTC", "TTR", "QLKH", "VP", "QLCN", "CCTDC")
 
 
 def _whole(engine: ProcessEngine, workflow: Any) -> str:
+    """The state as stored whole; a carrier task's own data is left out (see engine.store.refresh:
+    SpiffWorkflow derives it from its parent at restore, live and restored workflows differ)."""
     registry = engine.store.serializer.registry
     registry._encoder_mode = True
     try:
         whole = partition.whole_dict(registry, workflow)
     finally:
         registry._encoder_mode = False
+    for carrier in whole["subprocesses"]:
+        if carrier in whole["tasks"]:
+            whole["tasks"][carrier] = {**whole["tasks"][carrier], "data": None, "delta": None}
     return json.dumps(whole, sort_keys=True, cls=engine.store.serializer._encoder_cls)
 
 
