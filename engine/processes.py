@@ -44,6 +44,8 @@ from engine.types import (
 )
 from engine.validation import ModelRules
 
+MAX_REMEMBERED = 100_000  # steps whose "may end" is remembered (a migration keeps the steps)
+
 
 class ProcessEngine(ModelFacade):
     """Runs process instances on SpiffWorkflow inside the caller's SQLAlchemy session.
@@ -68,6 +70,7 @@ class ProcessEngine(ModelFacade):
             script_limits, min_timer_seconds=self.limits.min_timer_seconds
         )
         self.store = InstanceStore(self._script_engine, self.rules, cache_size, self.specs)
+        self._ends: dict[tuple[int, str], bool] = {}  # (instance, step): may end its item
 
     def instance_version(self, session: Session, instance_id: int) -> ModelVersion:
         """Return the version an instance runs on."""
@@ -327,11 +330,28 @@ class ProcessEngine(ModelFacade):
     # -- persistence ----------------------------------------------------------------------
 
     def lock_work_item(self, session: Session, item: ReadyTask) -> bool:
-        """Hold the part of an instance a work item lives in until the transaction ends.
+        """Hold the part of an instance a work item lives in until the transaction ends, and
+        the top too when completing it may end its sub-process (the top then changes: holding
+        it first makes such steps queue instead of failing each other's optimistic lock).
 
         Return False on SQLite (it has no row locks: writing transactions take turns).
         """
+        if session.get_bind().dialect.name == "sqlite":
+            return False
+        if self._may_end(session, item):
+            self.store.lock(session, item.instance_id)
         return self.store.lock(session, item.instance_id, item.part)
+
+    def _may_end(self, session: Session, item: ReadyTask) -> bool:
+        key = (item.instance_id, item.task_name)
+        if key not in self._ends:
+            version_id = self.store.row(session, item.instance_id).model_version_id
+            model = models.parsed_version(session, self.specs, version_id)
+            spec = runtime.user_task_spec(model.spec, model.subprocess_specs, item.task_name)
+            if len(self._ends) >= MAX_REMEMBERED:
+                self._ends.clear()
+            self._ends[key] = spec is not None and runtime.may_end_its_process(spec)
+        return self._ends[key]
 
     def _save(
         self,

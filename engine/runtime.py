@@ -10,6 +10,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -258,3 +259,30 @@ def find_user_task(workflow: Any, task_id: str) -> Any:
     if task is None or not task.task_spec.manual:
         raise TaskNotFound(f"no user task {task_id} in this process instance")
     return task
+
+
+def may_end_its_process(spec: Any) -> bool:
+    """Whether completing this user task can end its (sub-)process with no other user task
+    between: the step that may close a multi-instance item, and so change the top."""
+    seen: set[str] = set()
+    todo = list(spec.outputs)
+    while todo:
+        following = todo.pop()
+        if following.name in seen or getattr(following, "manual", False):
+            continue
+        if isinstance(following, BoundaryEvent):  # a timer's path, not this step's completion
+            continue
+        seen.add(following.name)
+        if isinstance(following, EndEvent):
+            return True
+        todo.extend(following.outputs)
+    return False
+
+
+def user_task_spec(spec: Any, subprocess_specs: Mapping[str, Any], name: str) -> Any | None:
+    """The spec of a user task by its BPMN id, in the process or any of its sub-processes."""
+    for process in (spec, *subprocess_specs.values()):
+        found = process.task_specs.get(name)
+        if found is not None:
+            return found
+    return None

@@ -88,3 +88,36 @@ def test_two_processes_taking_turns_finish_a_directive_with_nothing_lost(
     assert sorted(r["unit"] for r in results) == sorted(UNITS)
     assert engines[1].store.refreshed > 0
     assert engines[1].store.restored <= 1  # only its first load
+
+
+def test_only_a_step_that_may_end_its_item_also_holds_the_top() -> None:
+    """Execute and report lead to another user task; accept may end the unit's work (assign
+    lives in the top already: with no assignment it ends the process)."""
+    from engine import runtime
+    from engine.specs import SpecCache
+    from tests.engine.conftest import BPMN
+
+    model = SpecCache().get(BPMN.read_bytes(), "reference")
+    ends = {
+        name: runtime.may_end_its_process(
+            runtime.user_task_spec(model.spec, model.subprocess_specs, name)
+        )
+        for name in (
+            "assign",
+            "execute",
+            "report",
+            "sign_off",
+            "accept",
+            "contribute",
+            "acknowledge",
+        )
+    }
+    assert ends == {
+        "assign": True,
+        "execute": False,
+        "report": False,
+        "sign_off": False,
+        "accept": True,
+        "contribute": False,
+        "acknowledge": True,
+    }

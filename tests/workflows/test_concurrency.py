@@ -9,7 +9,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from tests.conftest import seed
 from tests.helpers import items_for
@@ -163,3 +165,52 @@ def test_a_command_that_keeps_losing_gives_up_with_a_conflict(db: Database) -> N
 
     with pytest.raises(ConcurrencyConflict):
         db.command(command)
+
+
+def _hold_and_try(db: Database, holder: str, other: str) -> bool:
+    """Hold `holder`'s step as its use case would; may `other`'s be taken meanwhile?"""
+    with db.reading() as session:
+        first, second = (db.processes.work_item(session, i) for i in (holder, other))
+    assert first is not None
+    assert second is not None
+    with db.engine.connect() as one, db.engine.connect() as two:
+        holding = Session(bind=one)
+        db.processes.lock_work_item(holding, first)
+        trying = Session(bind=two)
+        trying.execute(text("SET lock_timeout = '300ms'"))
+        try:
+            db.processes.lock_work_item(trying, second)
+            return True
+        except OperationalError:  # lock_timeout: it waited for the holder
+            return False
+        finally:
+            trying.rollback()
+            holding.rollback()
+
+
+def test_units_steps_lock_their_part_and_decisions_that_end_one_also_the_top(
+    pg_url: str, today
+) -> None:
+    """Two units' execute steps never wait for each other; two accepts that may each end a
+    unit's work (and so change the directive's top) queue instead of failing each other."""
+    seed(pg_url)
+    db = Database(pg_url)
+    try:
+        with db.reading() as session:
+            users = {u.username: u.id for u in session.scalars(select(User))}
+        directives.create_directive(db, users["vanthu"], demo.tet_directive(today))
+        assign = items_for(db, users["giamdoc"], "assign")[0]
+        directives.assign_directive(db, users["giamdoc"], assign.work_item_id)
+        codes = [c.lower() for c in UNITS if items_for(db, users[f"cv.{c.lower()}"], "execute")]
+        first, second = (items_for(db, users[f"cv.{c}"], "execute")[0] for c in codes[:2])
+        assert _hold_and_try(db, first.work_item_id, second.work_item_id)
+        for code, item in zip(codes[:2], (first, second), strict=True):
+            steps.start_work(db, users[f"cv.{code}"], item.work_item_id)
+            head = users[f"truong.{code}"]
+            report = items_for(db, head, "report")[0]
+            steps.submit_report(db, head, report.work_item_id, "xong")
+        accepts = [i.work_item_id for i in items_for(db, users["giamdoc"], "accept")]
+        assert len(accepts) == 2
+        assert not _hold_and_try(db, accepts[0], accepts[1])
+    finally:
+        db.dispose()
