@@ -22,37 +22,47 @@ _LISTENING_KEY = "engine.workflow_cache.listening"
 
 
 class WorkflowCache:
-    """LRU of (instance id -> (version_id, workflow)); size 0 disables it."""
+    """LRU of instance id -> a few (stamp, workflow) entries; size 0 disables it.
+
+    Two requests of one process may work on one directive at the same time (two units'
+    steps): each takes its own copy, so an instance may have up to `PER_INSTANCE` entries.
+    """
+
+    PER_INSTANCE = 4
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._entries: OrderedDict[int, tuple[Hashable, Any]] = OrderedDict()
+        self._entries: OrderedDict[int, list[tuple[Hashable, Any]]] = OrderedDict()
+        self._count = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def checkout(self, instance_id: int, stamp: Hashable) -> Any | None:
         """Take the cached workflow if it is exactly the committed version, else None."""
-        with self._lock:
-            entry = self._entries.pop(instance_id, None)
-            if entry is not None and entry[0] == stamp:
-                self.hits += 1
-                return entry[1]
-            self.misses += 1
-            return None
+        workflow, _ = self.checkout_or_stale(instance_id, stamp)
+        return workflow
 
     def checkout_or_stale(
         self, instance_id: int, stamp: Hashable
     ) -> tuple[Any | None, tuple[Hashable, Any] | None]:
-        """Take the cached workflow: (it, None) when current, (None, (its stamp, it)) when
+        """Take a cached workflow: (it, None) when current, (None, (its stamp, it)) when
         older, (None, None) when there is none. A stale one is the caller's to bring up to date."""
         with self._lock:
-            entry = self._entries.pop(instance_id, None)
-            if entry is not None and entry[0] == stamp:
+            entries = self._entries.get(instance_id)
+            if not entries:
+                self.misses += 1
+                return None, None
+            found = next((e for e in entries if e[0] == stamp), entries[-1])
+            entries.remove(found)
+            self._count -= 1
+            if not entries:
+                del self._entries[instance_id]
+            if found[0] == stamp:
                 self.hits += 1
-                return entry[1], None
+                return found[1], None
             self.misses += 1
-            return None, entry
+            return None, found
 
     def checkin(self, instance_id: int, stamp: Hashable, wf: Any) -> None:
         """Return a workflow nobody changed to the cache now (a read gives it back)."""
@@ -74,14 +84,15 @@ class WorkflowCache:
         session.info.setdefault(_PENDING_KEY, {})[instance_id] = (stamp, wf)
 
     def discard(self, instance_id: int) -> None:
-        """Forget a cached workflow."""
+        """Forget the cached workflows of an instance."""
         with self._lock:
-            self._entries.pop(instance_id, None)
+            self._count -= len(self._entries.pop(instance_id, []))
 
     def clear(self) -> None:
         """Forget every cached workflow."""
         with self._lock:
             self._entries.clear()
+            self._count = 0
 
     def _after_commit(self, session: Session) -> None:
         pending = session.info.pop(_PENDING_KEY, None) or {}
@@ -90,11 +101,17 @@ class WorkflowCache:
                 self._put(instance_id, entry)
 
     def _put(self, instance_id: int, entry: tuple[Hashable, Any]) -> None:
-        """Store an entry as the newest, evicting the oldest beyond the size (lock held)."""
-        self._entries[instance_id] = entry
+        """Store an entry as the newest, evicting the oldest beyond the sizes (lock held)."""
+        entries = self._entries.setdefault(instance_id, [])
+        entries.append(entry)
+        self._count += 1
         self._entries.move_to_end(instance_id)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        if len(entries) > self.PER_INSTANCE:
+            entries.pop(0)
+            self._count -= 1
+        while self._count > self.size:
+            oldest = next(iter(self._entries))
+            self._count -= len(self._entries.pop(oldest))
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop(_PENDING_KEY, None)

@@ -121,3 +121,25 @@ def test_only_a_step_that_may_end_its_item_also_holds_the_top() -> None:
         "contribute": False,
         "acknowledge": True,
     }
+
+
+def test_two_requests_of_one_process_on_one_directive_each_keep_a_copy() -> None:
+    """Two steps of one directive at once in one process: both copies return to the cache,
+    so neither request after them rebuilds the instance; an instance keeps a few at most."""
+    from engine.cache import WorkflowCache
+
+    cache = WorkflowCache(size=8)
+    first, second = object(), object()
+    cache.checkin(1, "v1", first)
+    cache.checkin(1, "v2", second)
+    assert cache.checkout(1, "v2") is second
+    workflow, stale = cache.checkout_or_stale(1, "v3")
+    assert (workflow, stale) == (None, ("v1", first))
+    for n in range(WorkflowCache.PER_INSTANCE + 2):
+        cache.checkin(1, f"s{n}", n)
+    kept = [cache.checkout_or_stale(1, "none")[1] for _ in range(WorkflowCache.PER_INSTANCE + 1)]
+    assert [entry[1] for entry in kept if entry] == [5, 4, 3, 2]
+    for instance in range(10):
+        cache.checkin(instance, "v", instance)
+    assert cache.checkout(0, "v") is None  # evicted: the cache holds `size` entries in all
+    assert cache.checkout(9, "v") == 9
