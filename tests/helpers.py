@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,12 +14,14 @@ from workflows.read import inbox as inboxes
 from workflows.tables import Assignment, Event, Report
 
 
-def items_for(db: Database, user_id: int, step: str | None = None) -> list[inboxes.InboxItem]:
-    """Every ready item in a user's inbox (all pages)."""
+def items_for(
+    db: Database, user_id: int, step: str | None = None, now: datetime | None = None
+) -> list[inboxes.InboxItem]:
+    """Every ready item in a user's inbox (all pages), seen at `now` (default: now)."""
     found: list[inboxes.InboxItem] = []
     page = 1
     while True:
-        result = inboxes.inbox(db, user_id, step=step, page=page, per_page=200)
+        result = inboxes.inbox(db, user_id, now=now, step=step, page=page, per_page=200)
         found.extend(result.items)
         if len(found) >= result.total or not result.items:
             return found

@@ -175,7 +175,7 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
         "Nghỉ phép",
         now=clock.tick(),
     )
-    ack = _ttr_acknowledge(fresh(), users["pho.khtc"])
+    ack = _ttr_acknowledge(fresh(), users["pho.khtc"], clock.now)
     steps.acknowledge_contribution(
         fresh(),
         users["pho.khtc"],
@@ -193,7 +193,7 @@ def test_tet_directive_runs_through_every_step(fresh, users, today: date) -> Non
         "Đã kiểm tra 12 cơ sở",
         now=clock.tick(),
     )
-    ack = _ttr_acknowledge(fresh(), users["pho.khtc"])
+    ack = _ttr_acknowledge(fresh(), users["pho.khtc"], clock.now)
     steps.acknowledge_contribution(fresh(), users["pho.khtc"], ack.work_item_id, now=clock.tick())
 
     # QLCN reports task 6 one day after its due date: completed late.
@@ -333,10 +333,11 @@ def _contribution_drafted_and_signed(fresh, users, clock) -> None:
     steps.sign_off(fresh(), users["truong.ttr"], sign.work_item_id, True, now=clock.tick())
 
 
-def _ttr_acknowledge(db: Database, user_id: int) -> inboxes.InboxItem:
+def _ttr_acknowledge(db: Database, user_id: int, now: datetime) -> inboxes.InboxItem:
+    """TTR's contribution to task 3 in the inbox at the test's clock (delegations are dated)."""
     (found,) = [
         i
-        for i in items_for(db, user_id, "acknowledge")
+        for i in items_for(db, user_id, "acknowledge", now=now)
         if i.task_no == 3 and i.unit_name == "Thanh tra Sở"
     ]
     return found
