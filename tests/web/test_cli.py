@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import docx
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from tests.support.pdf import text_layer_pdf
 from web.cli import main
 from workflows.db import Database
 from workflows.directives import MODEL_KEY
@@ -218,3 +220,30 @@ def test_import_refuses_a_bad_file_in_vietnamese_with_status_one(env, tmp_path: 
     bad_org = _import(env, str(FIXTURES / "00-tet-2020-lang-son.txt"), "--org", str(english))
     assert bad_org.exit_code == 1
     assert "không phải là tệp danh mục đơn vị" in bad_org.stderr
+
+
+def test_import_reads_a_pdf_text_layer_as_it_reads_the_text(env, tmp_path: Path) -> None:
+    """A plan printed to PDF: the title wraps over two lines, paragraphs wrap at 80 characters."""
+    text = FIXTURES / "heldout" / "h7-ke-hoach-bac-ninh.txt"
+    title = "Triển khai công tác chuyển đổi số của Sở Khoa học và Công nghệ năm 2024"
+    printed: list[str] = []
+    for line in text.read_text(encoding="utf-8").splitlines():
+        if line == title:
+            printed += [title[:62].rstrip(), title[62:].strip()]
+        else:
+            printed += textwrap.wrap(line, 80)
+    assert len(printed) > len(text.read_text(encoding="utf-8").splitlines()) + 5
+    pdf = tmp_path / "ke-hoach.pdf"
+    pdf.write_bytes(text_layer_pdf(printed, per_page=30))
+    org_file = str(FIXTURES / "heldout" / "org.json")
+    from_pdf = json.loads(_import(env, str(pdf), "--json", "--org", org_file).stdout)
+    from_text = json.loads(_import(env, str(text), "--json", "--org", org_file).stdout)
+    assert from_pdf["title"] == title
+    assert from_pdf == from_text
+    assert [task["text"][:24] for task in from_pdf["tasks"]] == [
+        "Văn phòng Sở chủ trì, ph",
+        "Phòng QLCN rà soát, nâng",
+        "Phòng KH-TC bố trí kinh ",
+        "Các phòng chuyên môn, đơ",
+        "Văn phòng Sở theo dõi, đ",
+    ]
