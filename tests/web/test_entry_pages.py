@@ -169,6 +169,46 @@ def test_a_correction_through_the_page_is_in_the_history(client_for, db: Databas
     assert {"directive_corrected", "deadline_corrected", "unit_added"} <= kinds
 
 
+def history_lines(detail: str, label: str) -> list[str]:
+    """The history entries headed `label`, as text without tags."""
+    found = []
+    for start in [m.start() for m in re.finditer(re.escape(label), detail)]:
+        item = detail[start : detail.find("</li>", start)]
+        found.append(" ".join(re.sub(r"<[^>]+>", " ", item).split()))
+    return found
+
+
+def test_a_number_and_a_task_text_correction_show_old_and_new(client_for, db: Database, today):
+    clerk = client_for("vanthu")
+    token = csrf_token(clerk, "/directives/new")
+    entered = {**header(today), "csrf_token": token}
+    assert clerk.post("/directives/new", data=entered).status_code == 302
+    with db.reading() as session:
+        directive_id = session.scalar(select(Directive.id))
+    page = page_of(clerk.get(f"/directives/{directive_id}/correct"))
+    task_id = re.search(r'name="tasks-0-task_id" type="hidden" value="(\d+)"', page)
+    assert task_id is not None
+    fixed = {
+        **header(today, number="16/KH-SKHCN"),
+        "csrf_token": token,
+        "tasks-0-task_id": task_id.group(1),
+        "tasks-0-content": "Kiểm tra đo lường xăng dầu tại các cửa hàng",
+    }
+    response = clerk.post(f"/directives/{directive_id}/correct", data=fixed)
+    assert response.status_code == 302, page_of(response)[:3000]
+    detail = page_of(clerk.get(f"/directives/{directive_id}"))
+    (number_line,) = history_lines(detail, "Sửa thông tin văn bản")
+    assert "15/KH-SKHCN" in number_line and "16/KH-SKHCN" in number_line, number_line
+    assert number_line.index("15/KH-SKHCN") < number_line.index("16/KH-SKHCN")
+    (task_line,) = history_lines(detail, "Sửa nội dung nhiệm vụ")
+    assert "Kiểm tra đo lường" in task_line, task_line
+    assert "Kiểm tra đo lường xăng dầu tại các cửa hàng" in task_line
+    with db.reading() as session:
+        changes = {e.kind: (e.before or {}, e.after or {}) for e in session.scalars(select(Event))}
+    assert changes["directive_corrected"][0]["number"] == "15/KH-SKHCN"
+    assert changes["task_corrected"][1]["content"].endswith("tại các cửa hàng")
+
+
 def test_a_template_starts_a_directive_with_moved_dates(client_for, db: Database, today):
     clerk = client_for("vanthu")
     token = csrf_token(clerk, "/directives/new")
