@@ -198,7 +198,8 @@ def test_a_number_and_a_task_text_correction_show_old_and_new(client_for, db: Da
     assert response.status_code == 302, page_of(response)[:3000]
     detail = page_of(clerk.get(f"/directives/{directive_id}"))
     (number_line,) = history_lines(detail, "Sửa thông tin văn bản")
-    assert "15/KH-SKHCN" in number_line and "16/KH-SKHCN" in number_line, number_line
+    assert "15/KH-SKHCN" in number_line, number_line
+    assert "16/KH-SKHCN" in number_line
     assert number_line.index("15/KH-SKHCN") < number_line.index("16/KH-SKHCN")
     (task_line,) = history_lines(detail, "Sửa nội dung nhiệm vụ")
     assert "Kiểm tra đo lường" in task_line, task_line
