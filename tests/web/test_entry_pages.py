@@ -6,8 +6,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import docx
 import openpyxl
@@ -21,7 +22,7 @@ from werkzeug.test import encode_multipart
 
 from tests.web.helpers import csrf_token
 from workflows.db import Database
-from workflows.tables import Attachment, Directive, DirectiveDraft, Event
+from workflows.tables import Attachment, Directive, DirectiveDraft, Event, Task
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "import"
 TET = (FIXTURES / "00-tet-2020-lang-son.txt").read_text(encoding="utf-8")
@@ -167,6 +168,34 @@ def test_a_correction_through_the_page_is_in_the_history(client_for, db: Databas
     with db.reading() as session:
         kinds = set(session.scalars(select(Event.kind)))
     assert {"directive_corrected", "deadline_corrected", "unit_added"} <= kinds
+
+
+def test_the_time_field_sets_a_precise_deadline_and_a_bad_time_is_said_in_vietnamese(
+    client_for, db: Database, today
+) -> None:
+    clerk = client_for("vanthu")
+    token = csrf_token(clerk, "/directives/new")
+    due = today + timedelta(days=10)
+    data = {**header(today), "csrf_token": token, "tasks-0-due_on": due.isoformat()}
+    refused = clerk.post("/directives/new", data={**data, "tasks-0-due_time": "25:61"})
+    assert refused.status_code == 422
+    html = page_of(refused)
+    assert "Giá trị giờ không hợp lệ." in html
+    assert "Not a valid" not in html
+    assert 'class="form-control is-invalid" id="tasks-0-due_time"' in html
+    assert directives(db) == 0
+    saved = clerk.post("/directives/new", data={**data, "tasks-0-due_time": "14:30"})
+    assert saved.status_code == 302, page_of(saved)[:3000]
+    with db.reading() as session:
+        due_on, due_at = session.execute(select(Task.due_on, Task.due_at)).one()
+    assert due_on == due
+    assert due_at is not None
+    local = due_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert (local.date(), local.hour, local.minute) == (due, 14, 30)
+    with db.reading() as session:
+        directive_id = session.scalar(select(Directive.id))
+    correcting = page_of(clerk.get(f"/directives/{directive_id}/correct"))
+    assert 'name="tasks-0-due_time" type="time" value="14:30"' in correcting
 
 
 def history_lines(detail: str, label: str) -> list[str]:
