@@ -193,6 +193,7 @@ def test_the_time_field_sets_a_precise_deadline_and_a_bad_time_is_said_in_vietna
         directive_id = session.scalar(select(Directive.id))
     correcting = page_of(clerk.get(f"/directives/{directive_id}/correct"))
     assert 'name="tasks-0-due_time" type="time" value="14:30"' in correcting
+    assert f"Hạn xử lý: {due:%d/%m/%Y} 14:30" in page_of(clerk.get(f"/directives/{directive_id}"))
 
 
 def history_lines(detail: str, label: str) -> list[str]:
