@@ -215,3 +215,15 @@ def test_fixture_texts_cover_every_layout() -> None:
     assert len(names) >= 16
     kinds = {json.loads((FIXTURES / f"{n}.expected.json").read_text())["kind"] for n in names}
     assert {"chi_thi", "ke_hoach", "cong_van", "thong_bao_ket_luan", "quyet_dinh"} <= kinds
+
+
+def test_a_kind_line_followed_by_items_has_no_subject_and_loses_no_task() -> None:
+    text = (
+        "KẾ HOẠCH\n"
+        "1. Giao Phòng KH-TC chủ trì, phối hợp với Văn phòng Sở rà soát dự toán, "
+        "trước ngày 25/10/2024.\n"
+        "2. Chi cục TĐC kiểm tra đo lường tại chợ, thường xuyên.\n"
+    )
+    proposal = propose_text(text, REGISTRY, date(2024, 10, 1))
+    assert proposal.title is None
+    assert [task.lead[0].code for task in proposal.tasks] == ["KHTC", "CCTDC"]
