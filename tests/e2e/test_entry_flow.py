@@ -171,3 +171,45 @@ def _phone_and_english(browser, server: LiveServer, passwords, directive_url: st
     wide.shot("laptop-directive-en")
     wide.page.goto(f"{server.url}/directives/drafts")
     wide.shot("laptop-drafts-en")
+
+
+@pytest.mark.e2e
+def test_a_precise_time_is_entered_and_a_bad_one_is_said_under_the_field(
+    browser, live_server: LiveServer, passwords
+) -> None:
+    """The time field at a laptop's and a phone's width, in Vietnamese and English."""
+    today = date.today()
+    due = today + timedelta(days=12)
+    said = {"vi": "Giá trị giờ không hợp lệ.", "en": "Not a valid time value."}
+    for viewport, size in ((LAPTOP, "laptop"), (PHONE, "phone")):
+        for language in ("vi", "en"):
+            clerk = person(browser, live_server, "vanthu", passwords["vanthu"], viewport)
+            page = clerk.page
+            if viewport is PHONE:
+                page.click(".navbar-toggler")
+            page.click(f"button[lang={language}]")  # the choice is kept with the account
+            page.goto(f"{live_server.url}/directives/new")
+            page.fill("#number", f"{size}-{language}/TB-SKHCN")
+            page.fill("#issuer", "Sở Khoa học và Công nghệ tỉnh Lạng Sơn")
+            page.fill("#issued_on", today.isoformat())
+            page.fill("#title", "Thông báo kết luận giao ban")
+            page.fill("[name='tasks-0-content']", "Chuẩn bị hội nghị sơ kết")
+            page.click("label[for='tasks-0-lead_units-VP']")
+            page.fill("[name='tasks-0-due_on']", due.isoformat())
+            # a browser's time input holds only valid times: an old browser or a script sends more
+            page.eval_on_selector("[name='tasks-0-due_time']", "e => { e.type = 'text'; }")
+            page.fill("[name='tasks-0-due_time']", "25:61")
+            page.click("main form button[type=submit].btn-primary")
+            page.wait_for_selector("#tasks-0-due_time.is-invalid")
+            feedback = page.locator("#tasks-0-due_time ~ .invalid-feedback")
+            assert feedback.inner_text() == said[language]
+            assert feedback.is_visible()
+            clerk.shot(f"{size}-bad-time-{language}")
+            page.fill("[name='tasks-0-due_time']", "14:30")
+            page.click("main form button[type=submit].btn-primary")
+            page.wait_for_url(re.compile(r".*/directives/\d+$"))
+            card = page.locator("section.card", has_text="Chuẩn bị hội nghị sơ kết")
+            assert "14:30" in card.inner_text()
+            assert due.strftime("%d/%m/%Y") in card.inner_text()
+            clerk.shot(f"{size}-saved-with-time-{language}")
+            clerk.page.context.close()

@@ -120,6 +120,9 @@ def test_the_tet_directive_gives_its_ten_tasks_with_their_units() -> None:
     assert leads[6] == leads[8] == leads[9] == set()  # the text names no unit for 7, 9, 10
 
 
+HELD_OUT = FIXTURES / "heldout"
+
+
 def test_the_measured_accuracy_does_not_fall(capsys) -> None:
     scores = run(FIXTURES, details=False)
     floors = {"tasks": (0.95, 0.95), "lead": (0.95, 0.9), "coordinating": (0.9, 0.8)}
@@ -128,6 +131,38 @@ def test_the_measured_accuracy_does_not_fall(capsys) -> None:
         assert scores[name].precision >= precision, name
         assert scores[name].recall >= recall, name
     assert scores["tasks"].expected >= 80  # the test texts are all there
+
+
+def test_the_held_out_accuracy_does_not_fall(capsys) -> None:
+    scores = run(HELD_OUT, details=False)
+    # just under the figures measured when the texts of other provinces were added (docs/ENTRY.md)
+    floors = {"tasks": (0.94, 0.97), "lead": (0.95, 0.97), "coordinating": (0.92, 0.92)}
+    floors["deadline"] = (0.97, 0.97)
+    for name, (precision, recall) in floors.items():
+        assert scores[name].precision >= precision, name
+        assert scores[name].recall >= recall, name
+    assert "9 documents" in capsys.readouterr().out
+    assert scores["tasks"].expected >= 36  # the held-out texts are all there
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "h6-chi-thi-ubnd-thai-nguyen",  # a UBND directive: "Chỉ đạo Chi cục ...", "Giao Sở ..."
+        "h7-ke-hoach-bac-ninh",  # "I. Mục đích, yêu cầu"; "III. Tổ chức thực hiện" in words
+        "h8-cong-van-quang-nam",  # one paragraph of "Giao ..." and "Đề nghị ..." sentences
+        "h9-thong-bao-khong-dau-nghe-an",  # typed without diacritics
+    ],
+)
+def test_directives_of_other_provinces_are_read_whole(name: str, tmp_path: Path, capsys) -> None:
+    for suffix in (".txt", ".expected.json"):
+        (tmp_path / f"{name}{suffix}").write_bytes((HELD_OUT / f"{name}{suffix}").read_bytes())
+    (tmp_path / "org.json").write_bytes((HELD_OUT / "org.json").read_bytes())
+    scores = run(tmp_path, details=True)
+    said = capsys.readouterr().out
+    assert "header right: number 1/1, kind 1/1, issued_on 1/1" in said
+    for measure, found in scores.items():
+        assert (found.right, found.proposed) == (found.expected, found.expected), (measure, said)
 
 
 @pytest.mark.parametrize(
@@ -180,3 +215,15 @@ def test_fixture_texts_cover_every_layout() -> None:
     assert len(names) >= 16
     kinds = {json.loads((FIXTURES / f"{n}.expected.json").read_text())["kind"] for n in names}
     assert {"chi_thi", "ke_hoach", "cong_van", "thong_bao_ket_luan", "quyet_dinh"} <= kinds
+
+
+def test_a_kind_line_followed_by_items_has_no_subject_and_loses_no_task() -> None:
+    text = (
+        "KẾ HOẠCH\n"
+        "1. Giao Phòng KH-TC chủ trì, phối hợp với Văn phòng Sở rà soát dự toán, "
+        "trước ngày 25/10/2024.\n"
+        "2. Chi cục TĐC kiểm tra đo lường tại chợ, thường xuyên.\n"
+    )
+    proposal = propose_text(text, REGISTRY, date(2024, 10, 1))
+    assert proposal.title is None
+    assert [task.lead[0].code for task in proposal.tasks] == ["KHTC", "CCTDC"]

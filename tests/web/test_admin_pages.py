@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.web.helpers import csrf_token
 from workflows.organisation import people as org
 
@@ -93,3 +95,44 @@ def test_units_are_created_and_renamed_without_touching_past_assignments(
     detail = queries.directive_detail(db, users["giamdoc"], assigned_small)
     names = {a.unit_name for t in detail.tasks for a in t.assignments if a.unit_code == "KHTC"}
     assert names == {"Phòng Kế hoạch - Tài chính"}
+
+
+def test_an_alias_given_on_the_unit_page_is_kept_shown_and_read_in_directives(
+    client_for, db
+) -> None:
+    from workflows.organisation import units as admin_use_cases
+
+    text = (
+        "KẾ HOẠCH\nRà soát dữ liệu dân cư\n"
+        "1. Tổ Đề án 06 chủ trì, phối hợp với Văn phòng Sở rà soát dữ liệu dân cư, "
+        "hoàn thành trước ngày 30/11/2030.\n"
+        "2. Phòng KH-TC bố trí kinh phí cho việc rà soát dữ liệu dân cư.\n"
+    )
+    clerk = client_for("vanthu")
+
+    def proposed() -> str:
+        token = csrf_token(clerk, "/directives/new")
+        form = {"csrf_token": token, "action": "propose", "source_text": text}
+        return clerk.post("/directives/new", data=form).get_data(as_text=True)
+
+    lead = 'name="tasks-0-lead_units" value="QLCN" id="[^"]+" autocomplete="off" checked'
+    before = proposed()
+    assert not re.search(lead, before)
+    assert "Văn bản nêu các đơn vị chưa có trong danh mục: Tổ Đề án 06." in before
+    assert "Văn bản nêu nhưng chưa có trong danh mục đơn vị: Tổ Đề án 06." in before  # its row
+    admin = client_for("admin")
+    qlcn = next(u for u in admin_use_cases.list_units(db) if u.code == "QLCN")
+    saved = _post(
+        admin,
+        f"/admin/units/{qlcn.id}",
+        {"name": qlcn.name, "active": "y", "aliases": "Tổ Đề án 06\nPhòng CN"},
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    page = admin.get(f"/admin/units/{qlcn.id}").get_data(as_text=True)
+    assert re.search(
+        r"<textarea[^>]*name=\"aliases\"[^>]*>\s*Tổ Đề án 06\nPhòng CN</textarea>", page
+    )
+    assert ">Tên khác<" in page
+    after = proposed()
+    assert re.search(lead, after)
+    assert "chưa có trong danh mục" not in after  # no longer an unknown unit

@@ -29,6 +29,9 @@ MAX_RATIO = 200  # a member expanding more than this is a bomb, not a document
 MAX_PAGES = 300
 MAX_ROWS = 5_000
 MAX_TEXT = 2_000_000
+_OPENER = re.compile(
+    r"^(?:Căn cứ|Thực hiện|Kính gửi|Nơi nhận|Theo đề nghị|Xét đề nghị|Để|Trên đây)\b"
+)
 _MARKER = re.compile(r"^(?:[IVX]+[.)]|\d{1,2}(?:\.\d{1,2})*[.)]?|[a-zđ][.)]|[-–+•])\s")
 
 
@@ -211,25 +214,29 @@ def _pdf(data: bytes) -> tuple[str, list[list[list[str]]]]:
 
 
 def unwrap(text: str) -> str:
-    """Join the lines a PDF broke inside a paragraph: long lines that end without a stop."""
+    """Join the lines a PDF broke inside a paragraph: a line continues the one before when
+    that physical line was long (a paragraph's last line is short) and ended without a stop,
+    and it opens no item, heading or paragraph of its own ("Căn cứ ...", "Nơi nhận:")."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     lengths = sorted(len(line) for line in lines)
     full = lengths[int(len(lengths) * 0.8)] if lengths else 0
     out: list[str] = []
+    last = ""  # the previous physical line, as printed
     for line in lines:
-        previous = out[-1] if out else ""
         wrapped = (
-            previous
-            and len(previous) >= 0.6 * full
-            and not previous.endswith((".", ";", ":", "!", "?"))
-            and not previous.isupper()
+            out
+            and len(last) >= 0.6 * full
+            and not last.endswith((".", ";", ":", "!", "?"))
+            and not last.isupper()
             and not _MARKER.match(line)
+            and not _OPENER.match(line)
             and not line.isupper()
         )
         if wrapped:
-            out[-1] = f"{previous} {line}"
+            out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
+        last = line
     return "\n".join(out)
 
 

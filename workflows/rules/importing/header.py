@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from workflows.rules.importing.outline import marker
 from workflows.rules.importing.text import fold_in_place
 
 KINDS = {
@@ -117,6 +118,8 @@ def _title(
     while index < len(lines) and len(parts) < 3:
         key = folded[index]
         if DECORATION.match(key) or (parts and not _continues_title(lines[index], key)):
+            break
+        if marker(lines[index]):  # the body's first item: this document states no subject
             break
         if MOTTO.match(key) or NUMBER.search(key) or PLACE_DATE.search(key):
             index += 1

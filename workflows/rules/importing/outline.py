@@ -9,8 +9,10 @@ Which items are tasks: the leaves, except sections that state purposes, grounds 
 ("Mục đích, yêu cầu", "Căn cứ", "Kết quả") and boilerplate ("chịu trách nhiệm thi hành",
 "có hiệu lực"). An item whose children are tasks groups them and is not a task of its own (its
 units and deadline go down to children that name none); dashes under a complete sentence are
-its details and stay in it. A body without items is read paragraph by paragraph: a paragraph
-that gives work to someone ("Giao X chủ trì, phối hợp với Y ...") is a task.
+its details and stay in it. A section heading (in capitals, or a usual title such as "Tổ chức
+thực hiện") gives its paragraphs as tasks. A body without items is read paragraph by
+paragraph: each sentence that gives work to someone ("Giao X chủ trì, phối hợp với Y ...",
+"Đề nghị Thanh tra Sở ...") is a task.
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ CLOSING = re.compile(
     r"nhan duoc (?:cong van|van ban)|de nghi cac .{0,80}nghiem tuc|"
     r"yeu cau .{0,120}(?:nghiem tuc|khan truong|trien khai) thuc hien)"
     rf"|thong bao de .{{0,80}}biet|nghiem tuc (?:trien khai )?thuc hien {_DOCUMENT} nay"
+)
+# Section headings written in sentence case ("III. Tổ chức thực hiện"): their paragraphs are tasks.
+HEADINGS = re.compile(
+    r"^(?:to chuc thuc hien|nhiem vu(?: cu the| trong tam| chu yeu| va giai phap)?|"
+    r"(?:cac )?nhiem vu,? giai phap(?: chu yeu| cu the)?|giai phap thuc hien|"
+    r"phan cong (?:nhiem vu|thuc hien)|trach nhiem (?:thuc hien|cua cac (?:phong|don vi)))"
+    r"\s*[:.]?$"
 )
 ASSIGNING = re.compile(r"\bgiao\b|\bchu tri\b|\bco trach nhiem\b|\bde nghi\b|\byeu cau\b")
 
@@ -170,7 +179,7 @@ def _tasks(item: Item, groups: tuple[str, ...], assigns: Callable[[str], bool]) 
     if item.kind == "article" and not ASSIGNING.search(fold_in_place(_text(item))):
         return  # an article of a decision is a task only when it gives work to someone
     if not item.children or _are_details(item):
-        if item.own_text.isupper():  # a section heading: its paragraphs are the tasks
+        if _is_heading(item.own_text):  # a section heading: its paragraphs are the tasks
             for paragraph in item.lines[1:]:
                 for clause in clauses(paragraph, assigns):
                     yield Piece(clause, clause, groups)
@@ -179,6 +188,11 @@ def _tasks(item: Item, groups: tuple[str, ...], assigns: Callable[[str], bool]) 
         return
     for child in item.children:
         yield from _tasks(child, ("\n".join(item.lines), *groups), assigns)
+
+
+def _is_heading(own: str) -> bool:
+    """A section heading: in capitals, or one of the usual section titles."""
+    return own.isupper() or bool(HEADINGS.match(fold_in_place(own).strip()))
 
 
 def _are_details(item: Item) -> bool:
@@ -221,9 +235,13 @@ def clauses(paragraph: str, assigns: Callable[[str], bool]) -> list[str]:
     return [paragraph] if assigns(paragraph) else []
 
 
+_ASSIGNMENT_START = re.compile(r"(?:^|(?<=[.]\s))(?:giao|de nghi|yeu cau)\b")
+
+
 def _assignments(line: str, folded: str) -> list[str]:
-    """Split a paragraph at each sentence opening with 'Giao'; else the whole paragraph."""
-    starts = [m.start() for m in re.finditer(r"(?:^|(?<=[.;]\s))giao\b", folded)]
+    """Split a paragraph at each sentence opening with 'Giao', 'Đề nghị' or 'Yêu cầu' (each
+    gives work to its own units); else the whole paragraph."""
+    starts = [m.start() for m in re.finditer(_ASSIGNMENT_START, folded)]
     if len(starts) > 1 or (starts and starts[0] > 0):
         bounds = [0, *starts] if starts[0] > 0 else starts
         ends = [*bounds[1:], len(line)]

@@ -2,8 +2,9 @@
 
 Units named together ("Thanh tra Sở, Chi cục TĐC") form a run. A run is
 - lead when it is followed by "chủ trì", or comes after "giao" / "đề nghị" / "yêu cầu" /
-  "đơn vị chủ trì", or is the subject of a clause ("Phòng KH-TC: ...", "Trung tâm ... chủ động
-  chuẩn bị ...", "Trưởng các phòng chuyên môn phối hợp tổ chức ...");
+  "đơn vị chủ trì", or after "chỉ đạo" when no lead came before it ("Chỉ đạo Chi cục TĐC ..."),
+  or is the subject of a clause ("Phòng KH-TC: ...", "Trung tâm ... chủ động chuẩn bị ...",
+  "Trưởng các phòng chuyên môn phối hợp tổ chức ...");
 - coordinating when it comes after "phối hợp với" / "phối hợp chặt chẽ với" / "có sự phối hợp
   của" / "đơn vị phối hợp";
 - neither when a preposition puts it elsewhere: the receiver of a report ("báo cáo về Văn
@@ -34,6 +35,8 @@ LEAD_BEFORE = (
     ("don", "vi", "chu", "tri"),
     ("co", "quan", "chu", "tri"),
 )
+# "Chỉ đạo Chi cục TĐC ...": a department's item done by its unit; after a lead, only its means.
+DIRECTS = ("chi", "dao")
 SUBJECT_TITLES = frozenset({"truong", "thu", "lanh", "dao", "chanh", "giam", "doc", "cac", "dong"})
 BLOCKERS = frozenset(
     {"ve", "cho", "gui", "qua", "cua", "thuoc", "tai", "tu", "den", "toi", "trong", "o", "nhu"}
@@ -144,6 +147,8 @@ def _role(toks: Sequence[Token], run: list[Mention], has_lead: bool) -> str | No
         return COORDINATING
     if after[:2] == ("chu", "tri") or any(_ends_with(before, cue) for cue in LEAD_BEFORE):
         return LEAD
+    if _ends_with(before, DIRECTS):
+        return None if has_lead else LEAD
     if before and before[-1] in BLOCKERS:
         return None
     if not _starts_clause(toks, run[0].first):

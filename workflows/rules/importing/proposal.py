@@ -20,11 +20,18 @@ from workflows.rules.importing.deadlines import Deadline, DeadlineContext, find_
 from workflows.rules.importing.header import Header, read_header
 from workflows.rules.importing.parties import COORDINATING, LEAD, Party, parties
 from workflows.rules.importing.tables import Row, row_parties
-from workflows.rules.importing.text import normalize
+from workflows.rules.importing.text import normalize, words
 from workflows.rules.importing.units import Matcher, Registry
 
 MAX_CHARS = 300_000
 MAX_TASKS = 200
+# Syllables of nearly every directive, rare in other languages: a text without diacritics.
+_COMMON_SYLLABLES = frozenset(
+    {"cac", "va", "cua", "thuc", "hien", "nhiem", "vu", "don", "vi", "phong", "so", "nam"}
+    | {"thang", "ngay", "truoc", "trong", "theo", "voi", "chu", "tri", "phoi", "hop", "bao"}
+    | {"cao", "ke", "hoach", "kiem", "tra", "cong", "tac", "giao", "de", "nghi", "yeu", "cau"}
+    | {"tinh", "huyen", "quan", "ly", "nhung", "duoc", "viec", "khoa", "hoc"}
+)
 _VIETNAMESE = frozenset("ăđơưĩũĂĐƠƯĨŨ") | frozenset(map(chr, range(0x1EA0, 0x1EFA)))
 
 
@@ -152,11 +159,16 @@ def check_count(count: int) -> None:
 
 
 def looks_vietnamese(text: str) -> bool:
-    """Tell whether a text is Vietnamese: enough letters only Vietnamese writes (ơ, ư, ạ, ế ...)."""
+    """Tell whether a text is Vietnamese: enough letters only Vietnamese writes (ơ, ư, ạ, ế ...),
+    or, typed without diacritics, enough of the syllables every directive uses."""
     sample = text[:50_000]
     letters = sum(ch.isalpha() for ch in sample)
     marked = sum(ch in _VIETNAMESE for ch in sample)
-    return marked >= 3 and marked >= 0.02 * letters
+    if marked >= 3 and marked >= 0.02 * letters:
+        return True
+    syllables = words(sample)
+    common = sum(syllable in _COMMON_SYLLABLES for syllable in syllables)
+    return len(syllables) >= 20 and common >= 0.2 * len(syllables)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ GROUPS: dict[str, frozenset[str]] = {
     "cac phong chuyen mon": OFFICES,
     "cac phong chuyen mon thuoc so": OFFICES,
     "cac phong chuyen mon truc thuoc so": OFFICES,
+    "cac phong chuyen mon don vi truc thuoc so": OFFICES | DEPENDENT,
+    "cac phong chuyen mon don vi thuoc so": OFFICES | DEPENDENT,
     "cac phong nghiep vu": OFFICES,
     "cac phong thuoc so": OFFICES,
     "cac don vi truc thuoc": DEPENDENT,
