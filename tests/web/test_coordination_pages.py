@@ -58,7 +58,8 @@ def test_reporting_before_a_contribution_asks_for_a_confirmation(
     client = client_for("truong.khtc")
     page = client.get(f"/work/{report.work_item_id}").get_data(as_text=True)
     assert "data-missing-contributions" in page
-    assert "Văn phòng Sở" in page and "Thanh tra Sở" in page
+    assert "Văn phòng Sở" in page
+    assert "Thanh tra Sở" in page
     refused = _post(client, f"/work/{report.work_item_id}", {"text": "Đã rà soát"})
     assert refused.status_code == 422
     assert CONFIRM in refused.get_data(as_text=True)
