@@ -26,6 +26,7 @@ def _catalogue() -> None:  # pragma: no cover - never called: marks WTForms' tex
     gettext("This field is required.")
     gettext("Not a valid date value.")
     gettext("Not a valid datetime value.")
+    gettext("Not a valid time value.")
     gettext("Not a valid integer value.")
     gettext("Not a valid decimal value.")
     gettext("Not a valid float value.")
