@@ -89,7 +89,7 @@ def test_an_expired_or_ended_delegation_lets_the_deputy_act_no_more(
 
 def test_a_leader_delegates_to_another_leader(db: Database, users, today: date, client_for) -> None:
     director, deputy = users["giamdoc"], users["phogiamdoc"]
-    directives.create_directive(db, users["vanthu"], small_directive(today))
+    directive_id = directives.create_directive(db, users["vanthu"], small_directive(today))
     directives.assign_directive(db, director, item_of(db, director, "assign").work_item_id)
     execute = item_of(db, users["truong.vp"], "execute", task_no=3)
     steps.start_work(db, users["truong.vp"], execute.work_item_id)
@@ -112,3 +112,8 @@ def test_a_leader_delegates_to_another_leader(db: Database, users, today: date, 
     with db.reading() as session:
         event = session.scalars(select(Event).where(Event.kind == "report_accepted")).one()
         assert (event.actor_id, event.on_behalf_of_id) == (deputy, director)
+    history = client.get(f"/directives/{directive_id}").get_data(as_text=True)
+    assert (
+        f'{_name(db, deputy)} <span class="text-body-secondary">(thay mặt {_name(db, director)})'
+        in history
+    )
