@@ -54,6 +54,8 @@ STATUS_LABELS = {
 REPORTING_LABELS = {"once": _l("once"), "monthly": _l("monthly"), "quarterly": _l("quarterly")}
 ROLE_LABELS = {"lead": _l("Lead"), "coordinating": _l("Coordinating")}
 EVENT_LABELS = {
+    "delegation_created": _l("Delegation given"),
+    "delegation_ended": _l("Delegation ended early"),
     "directive_created": _l("Directive entered"),
     "directive_assigned": _l("Tasks assigned"),
     "directive_completed": _l("Directive completed"),

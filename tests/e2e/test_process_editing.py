@@ -56,7 +56,7 @@ def _add_user_task_between_report_and_accept(page: Page, name: str, form: str) -
     page.keyboard.press("Escape")  # leave in-place editing; the name goes in the panel
     page.click('.djs-context-pad .entry[data-action="replace"]')
     page.click('.djs-popup [data-id="replace-with-user-task"]')
-    page.locator('.bio-properties-panel-header-type:text-is("User Task")').wait_for()
+    page.locator('.bio-properties-panel-header-type:text-is("Bước của người dùng")').wait_for()
     page.fill("#properties textarea[name=name]", name)
     page.locator("#properties select[name=dondoc-form]").select_option(form)
     page.locator("#properties textarea[name=name]").blur()

@@ -81,6 +81,20 @@ def test_pasting_the_tet_text_proposes_its_ten_tasks(client_for, db: Database) -
     assert directives(db) == 0  # nothing saved by a proposal
 
 
+def test_a_bad_time_is_refused_in_the_readers_language(client_for, today) -> None:
+    clerk = client_for("vanthu")
+    data = {
+        **header(today),
+        "tasks-0-due_time": "25:99",
+        "csrf_token": csrf_token(clerk, "/directives/new"),
+    }
+    response = clerk.post("/directives/new", data=data)
+    html = page_of(response)
+    assert response.status_code == 422
+    assert '<div class="invalid-feedback">Giá trị giờ không hợp lệ.</div>' in html  # translated
+    assert "Not a valid time value." not in html
+
+
 def test_files_are_kept_across_a_validation_error(client_for, db: Database, today) -> None:
     clerk = client_for("vanthu")
     token = csrf_token(clerk, "/directives/new")

@@ -33,7 +33,12 @@ class Clock:
     """A clock the test moves forward by hand; every step passes it as `now`."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
+        # Early in the local day, so that the steps (some hours of ticks) stay within today:
+        # the inbox reads the delegations in force on the real day.
+        now = datetime.now(UTC).replace(microsecond=0)
+        local = now.astimezone(Settings().tz)
+        early = local.replace(hour=1, minute=0, second=0).astimezone(UTC)
+        self.now = min(now, early)
 
     def tick(self, minutes: int = 5) -> datetime:
         self.now += timedelta(minutes=minutes)

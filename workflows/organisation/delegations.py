@@ -21,10 +21,20 @@ from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound, PermissionDenied
 from workflows.messages import N_, Message
 from workflows.organisation import people
-from workflows.tables import Delegation, User
+from workflows.tables import Delegation, Event, User
 
 MAX_DAYS = 366
 MAX_REASON = 2000
+EVENTS = ("delegation_created", "delegation_ended")
+
+
+@dataclass(frozen=True)
+class DelegationEvent:
+    """A line of a delegation's history: given or ended early, by whom, when."""
+
+    kind: str
+    by: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,8 @@ class DelegationRow:
     revoked: bool
     mine: bool  # given by the reader (who may end it early)
     running: bool  # in force today
+    expired: bool = False  # its last day has passed
+    history: tuple[DelegationEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,6 +198,7 @@ def delegations(db: Database, actor_id: int, now: datetime | None = None) -> lis
             .order_by(Delegation.id.desc())
             .limit(200)
         ).all()
+        lines = _history(session, [d.id for d, _, _ in rows])
         return [
             DelegationRow(
                 d.id,
@@ -197,6 +210,27 @@ def delegations(db: Database, actor_id: int, now: datetime | None = None) -> lis
                 d.revoked_at is not None,
                 d.delegator_id == actor.id,
                 d.revoked_at is None and d.starts_on <= today <= d.ends_on,
+                d.revoked_at is None and d.ends_on < today,
+                tuple(lines.get(d.id, ())),
             )
             for d, giver_name, deputy_name in rows
         ]
+
+
+def _history(session: Session, ids: list[int]) -> dict[int, list[DelegationEvent]]:
+    """The event log's lines about these delegations, oldest first."""
+    wanted, found = set(ids), dict[int, list[DelegationEvent]]()
+    if not wanted:
+        return found
+    givers = select(Delegation.delegator_id).where(Delegation.id.in_(wanted))
+    rows = session.execute(
+        select(Event.kind, Event.at, Event.before, Event.after, User.full_name)
+        .join(User, User.id == Event.actor_id)
+        .where(Event.kind.in_(EVENTS), Event.actor_id.in_(givers))
+        .order_by(Event.id)
+    )
+    for kind, at, before, after, by in rows:
+        key = (after or before or {}).get("delegation")
+        if key in wanted:
+            found.setdefault(key, []).append(DelegationEvent(kind, by, at))
+    return found

@@ -52,7 +52,7 @@ def dashboard(
     db: Database, user_id: int, query: stats.StatsQuery, now: datetime | None = None
 ) -> Dashboard:
     """Gather the dashboard of a period (its as-of day: the query's, else its end or now)."""
-    at = memo.minute(now or utcnow())
+    at = now or utcnow()
     previous = replace(query, period=query.period.previous(), as_of=None)
     tasks = stats.statistics(db, user_id, replace(query, by="directive"), now=at)
     before = stats.statistics(db, user_id, replace(previous, by="directive"), now=at)
@@ -80,7 +80,9 @@ def dashboard(
         tasks.total,
         before.total,
         units,
-        memo.remembered(db, ("trend", user_id, query, at), lambda: trend(db, user_id, query, at)),
+        memo.remembered(
+            db, ("trend", user_id, query, memo.minute(at)), lambda: trend(db, user_id, query, at)
+        ),
         overdue.lines,
         overdue.total,
         soon.lines,

@@ -3,8 +3,10 @@
 A counting answer depends on the data and on the instant it is counted at. The data's stamp
 is the newest id of the due items (every step that changes them rebuilds them: new ids), of
 the event log (nudges, reports, directive changes) and of the audit log (leaders in charge,
-unit names); reading it costs three index lookups. The instant is rounded down to the minute
-by the callers, so a deadline that passes is counted overdue within a minute. Each process
+unit names); reading it costs three index lookups. The callers key an answer by the instant
+rounded down to its minute but count at the instant itself: what was assigned a moment ago
+changes the stamp and is counted at once, and a deadline that passes is counted overdue
+within a minute. Each process
 keeps its own answers (256 at most); another process's writes change the stamp all the same.
 """
 

@@ -103,9 +103,9 @@ def statistics(
 ) -> Statistics:
     """Count the grid for a period, grouped as asked (kept while nothing counted changes)."""
     check_query(query)
-    at = memo.minute(now or utcnow())
+    at = now or utcnow()
     return memo.remembered(
-        db, ("statistics", user_id, query, at), lambda: _count(db, user_id, query, at)
+        db, ("statistics", user_id, query, memo.minute(at)), lambda: _count(db, user_id, query, at)
     )
 
 

@@ -104,9 +104,9 @@ def task_list(
 ) -> TaskPage:
     """One page of the lines behind a figure, most overdue first."""
     check_filter(flt)
-    at = memo.minute(now or utcnow())
+    at = now or utcnow()
     page, per_page = min(max(page, 1), 100_000), min(max(per_page, 1), MAX_EXPORT_ROWS)
-    key = ("tasks", user_id, flt, page, per_page, at)
+    key = ("tasks", user_id, flt, page, per_page, memo.minute(at))
     return memo.remembered(db, key, lambda: _task_page(db, user_id, flt, page, per_page, at))
 
 

@@ -54,6 +54,7 @@ class WorkItemPage:
 
 REDO = ("returned", "sent_back")
 CONTRIBUTED = ("reported", "accepted")
+NOT_WAITED_FOR = (*CONTRIBUTED, "cancelled")  # a unit withdrawn by a correction owes nothing
 
 
 def work_item_page(
@@ -168,7 +169,7 @@ def _missing(
     return tuple(
         a.unit_name
         for a in task.assignments
-        if a.role == "coordinating" and a.state not in CONTRIBUTED
+        if a.role == "coordinating" and a.state not in NOT_WAITED_FOR
     )
 
 
