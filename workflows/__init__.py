@@ -186,6 +186,7 @@ from workflows.read.trail import directive_trail
 from workflows.read.work_item import WorkItemPage, work_item_page
 from workflows.rules.collation import sort_key
 from workflows.rules.counting import CATEGORIES, Grid, percent
+from workflows.rules.folding import marked_spans
 from workflows.rules.importing.proposal import Proposal, TaskProposal, UnitRef
 from workflows.rules.importing.units import registry_from_org
 from workflows.rules.periods import KINDS as PERIOD_KINDS
@@ -351,6 +352,7 @@ __all__ = [
     "list_users",
     "list_versions",
     "mark_notifications_read",
+    "marked_spans",
     "migrate_directives",
     "migration_plan",
     "next_timer_at",

@@ -298,8 +298,8 @@ def refresh_search_text(session: Session, directive: Directive) -> None:
     units = session.scalars(
         select(Assignment.unit_name).where(Assignment.directive_id == directive.id).distinct()
     )
-    parts = [directive.number, directive.title, directive.issuer, directive.body, *tasks, *units]
-    directive.search_text = search_document(" ".join(parts))
+    head = " ".join((directive.number, directive.title, directive.issuer))
+    directive.search_text = search_document(head, " ".join((directive.body, *tasks, *units)))
 
 
 def _resumed_status(directive: Directive) -> str:

@@ -1,0 +1,100 @@
+"""Search on SQLite and PostgreSQL: word starts only, marks that were typed count, ranked."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import seed
+from workflows import directives
+from workflows.db import Database
+from workflows.entry import DirectiveInput, TaskInput
+from workflows.read.listing import DirectiveFilter, list_directives
+from workflows.rules.folding import marked_spans, search_document
+from workflows.settings import Settings
+from workflows.tables import User
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+TEXTS = [  # number, issued in January on, title, issuer, task
+    ("01/KH-UBND", 5, "Kế hoạch đo lường năm 2025", "UBND tỉnh", "Kiểm tra cân tại chợ"),
+    ("02/KH-SKHCN", 6, "Kế hoạch đồng bộ dữ liệu", "Sở KH&CN", "Đo độ ẩm kho lưu trữ"),
+    ("03/CT-UBND", 7, "Chỉ thị về chất lượng sản phẩm", "UBND tỉnh", "Tăng cường đo lường"),
+    ("04/TB-SKHCN", 8, "Thông báo độ an toàn đồng hồ đối với nhà máy", "Sở KH&CN", "Rà soát"),
+    ("05/QĐ-UBND", 9, "Quyết định của Uỷ ban về đoàn kiểm tra", "Uỷ ban nhân dân tỉnh", "Lập đoàn"),
+]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def found(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
+    url = (
+        f"sqlite:///{tmp_path / 's.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    seed(url)
+    db = Database(url, Settings(upload_dir=tmp_path / "uploads"))
+    with db.reading() as session:
+        users = {u.username: u.id for u in session.scalars(select(User))}
+    for number, day, title, issuer, task in TEXTS:
+        issued = date(2025, 1, day)
+        data = DirectiveInput(
+            number, "ke_hoach", issuer, issued, title, (TaskInput(task, ("VP",), (), None),)
+        )
+        at = datetime(2025, 1, day, 9, tzinfo=TZ)
+        directives.create_directive(db, users["vanthu"], data, now=at)
+
+    def numbers(words: str) -> list[str]:
+        page = list_directives(db, users["giamdoc"], DirectiveFilter(query=words))
+        return [row.number for row in page.rows]
+
+    yield numbers
+    db.dispose()
+
+
+def test_typed_marks_count_and_bare_words_match_every_accent(found) -> None:
+    assert set(found("đo")) == {"01/KH-UBND", "02/KH-SKHCN", "03/CT-UBND", "05/QĐ-UBND"}
+    # "đo" is not "đồng", "độ" or "đối" (04), but it starts "đoàn" (05)
+    assert set(found("do")) == {n for n, *_ in TEXTS}  # no marks typed: every accent matches
+    assert set(found("độ")) == {"02/KH-SKHCN", "04/TB-SKHCN"}
+    assert set(found("đồng")) == {"02/KH-SKHCN", "04/TB-SKHCN"}
+    assert found("Ủy ban") == found("Uỷ ban") == found("uy ban") == ["05/QĐ-UBND"]
+    assert set(found("lư")) == {"01/KH-UBND", "03/CT-UBND", "02/KH-SKHCN"}  # lường, lưu
+    assert found("uong") == []  # inside "lường", not at a word's start
+    assert found("hoạch") == ["02/KH-SKHCN", "01/KH-UBND"]
+
+
+def test_the_number_title_and_issuer_rank_before_the_text(found) -> None:
+    # 03 is newer, but only its task speaks of "đo lường"; 01's title does
+    assert found("đo lường") == ["01/KH-UBND", "03/CT-UBND"]
+    assert found("kiểm tra") == ["05/QĐ-UBND", "01/KH-UBND"]  # title, then task
+    assert found("UBND") == ["05/QĐ-UBND", "03/CT-UBND", "01/KH-UBND"]  # all in the head
+    assert found("tỉnh chợ") == ["01/KH-UBND"]
+
+
+def test_matching_words_are_cut_out_for_marking() -> None:
+    assert marked_spans("Kế hoạch đo lường, <b>đồng</b> Uỷ ban", "đo Ủy") == [
+        ("Kế hoạch ", False),
+        ("đo", True),
+        (" lường, <b>đồng</b> ", False),
+        ("Uỷ", True),
+        (" ban", False),
+    ]
+    assert marked_spans("Kế hoạch", "") == [("Kế hoạch", False)]
+
+
+def test_the_migration_folds_as_production_does() -> None:
+    path = next(Path("workflows/migrations/versions").glob("0015_*.py"))
+    spec = importlib.util.spec_from_file_location("m0015", path)
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for number, _, title, issuer, task in TEXTS:
+        head = f"{number} {title} {issuer}"
+        assert module._document(head, task) == search_document(head, task)
