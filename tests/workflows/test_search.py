@@ -15,6 +15,7 @@ from tests.conftest import seed
 from workflows import directives
 from workflows.db import Database
 from workflows.entry import DirectiveInput, TaskInput
+from workflows.organisation.units import list_units
 from workflows.read.listing import DirectiveFilter, list_directives
 from workflows.rules.folding import marked_spans, search_document
 from workflows.settings import Settings
@@ -23,10 +24,11 @@ from workflows.tables import User
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TEXTS = [  # number, issued in January on, title, issuer, task
     ("01/KH-UBND", 5, "Kế hoạch đo lường năm 2025", "UBND tỉnh", "Kiểm tra cân tại chợ"),
-    ("02/KH-SKHCN", 6, "Kế hoạch đồng bộ dữ liệu", "Sở KH&CN", "Đo độ ẩm kho lưu trữ"),
+    ("02/KH-SKHCN", 6, "Kế hoạch đồng bộ dữ liệu", "Đài Phát thanh", "Đo độ ẩm kho lưu trữ"),
     ("03/CT-UBND", 7, "Chỉ thị về chất lượng sản phẩm", "UBND tỉnh", "Tăng cường đo lường"),
-    ("04/TB-SKHCN", 8, "Thông báo độ an toàn đồng hồ đối với nhà máy", "Sở KH&CN", "Rà soát"),
-    ("05/QĐ-UBND", 9, "Quyết định của Uỷ ban về đoàn kiểm tra", "Uỷ ban nhân dân tỉnh", "Lập đoàn"),
+    ("04/TB-SKHCN", 8, "Thông báo độ an toàn đồng hồ đối với nhà máy", "Văn phòng Sở", "Rà soát"),
+    ("05/QĐ-UBND", 9, "Quyết định của Uỷ ban về đoàn kiểm tra", "Ủy ban nhân dân tỉnh", "Lập đoàn"),
+    ("06/KH-SKHCN", 4, "Kế hoạch năm", "Sở KH&CN", "Tổng kết"),
 ]
 
 
@@ -53,6 +55,9 @@ def found(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
         page = list_directives(db, users["giamdoc"], DirectiveFilter(query=words))
         return [row.number for row in page.rows]
 
+    numbers.issuers = lambda: list_directives(db, users["giamdoc"]).issuers  # type: ignore[attr-defined]
+    numbers.units = lambda: [u.name for u in list_units(db)]  # type: ignore[attr-defined]
+
     yield numbers
     db.dispose()
 
@@ -60,13 +65,13 @@ def found(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
 def test_typed_marks_count_and_bare_words_match_every_accent(found) -> None:
     assert set(found("đo")) == {"01/KH-UBND", "02/KH-SKHCN", "03/CT-UBND", "05/QĐ-UBND"}
     # "đo" is not "đồng", "độ" or "đối" (04), but it starts "đoàn" (05)
-    assert set(found("do")) == {n for n, *_ in TEXTS}  # no marks typed: every accent matches
+    assert set(found("do")) == {n for n, *_ in TEXTS} - {"06/KH-SKHCN"}  # every accent
     assert set(found("độ")) == {"02/KH-SKHCN", "04/TB-SKHCN"}
     assert set(found("đồng")) == {"02/KH-SKHCN", "04/TB-SKHCN"}
     assert found("Ủy ban") == found("Uỷ ban") == found("uy ban") == ["05/QĐ-UBND"]
     assert set(found("lư")) == {"01/KH-UBND", "03/CT-UBND", "02/KH-SKHCN"}  # lường, lưu
     assert found("uong") == []  # inside "lường", not at a word's start
-    assert found("hoạch") == ["02/KH-SKHCN", "01/KH-UBND"]
+    assert found("hoạch") == ["02/KH-SKHCN", "01/KH-UBND", "06/KH-SKHCN"]
 
 
 def test_the_number_title_and_issuer_rank_before_the_text(found) -> None:
@@ -75,6 +80,27 @@ def test_the_number_title_and_issuer_rank_before_the_text(found) -> None:
     assert found("kiểm tra") == ["05/QĐ-UBND", "01/KH-UBND"]  # title, then task
     assert found("UBND") == ["05/QĐ-UBND", "03/CT-UBND", "01/KH-UBND"]  # all in the head
     assert found("tỉnh chợ") == ["01/KH-UBND"]
+
+
+def test_issuers_and_units_are_listed_in_vietnamese_order(found) -> None:
+    assert found.issuers() == (
+        "Đài Phát thanh",  # đ after d, not after z as in bytes
+        "Sở KH&CN",
+        "UBND tỉnh",
+        "Ủy ban nhân dân tỉnh",  # before V, not after it as in bytes
+        "Văn phòng Sở",
+    )
+    assert found.units() == [
+        "Sở Khoa học và Công nghệ tỉnh Lạng Sơn",  # the root first
+        "Ban Giám đốc Sở",
+        "Chi cục Tiêu chuẩn Đo lường Chất lượng",
+        "Phòng Kế hoạch - Tài chính",
+        "Phòng Quản lý Công nghệ và Quản lý chuyên ngành",
+        "Phòng Quản lý Khoa học",
+        "Thanh tra Sở",
+        "Trung tâm ứng dụng, phát triển khoa học - công nghệ và đo lường, chất lượng sản phẩm",
+        "Văn phòng Sở",
+    ]
 
 
 def test_matching_words_are_cut_out_for_marking() -> None:

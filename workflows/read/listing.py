@@ -17,6 +17,7 @@ from engine import utcnow
 from workflows.access.permissions import sees_everything
 from workflows.db import Database
 from workflows.organisation import people
+from workflows.rules.collation import sort_key
 from workflows.rules.folding import HEAD_END, search_terms
 from workflows.tables import Assignment, Directive, User
 
@@ -180,4 +181,4 @@ def _row(d: Directive, assignments: int, accepted: int, overdue: int) -> Directi
 
 def _issuers(session: Session, visible: Select[Any]) -> tuple[str, ...]:
     query = select(Directive.issuer).where(Directive.id.in_(visible)).distinct()
-    return tuple(session.scalars(query.order_by(Directive.issuer)))
+    return tuple(sorted(session.scalars(query), key=sort_key))  # Vietnamese order, not bytes
