@@ -128,6 +128,38 @@ def test_leaders_hear_of_reports_and_the_clerk_of_assignment(
     assert client_for("giamdoc").get(f"/notifications/{mine + 10_000}").status_code == 404
 
 
+def test_leaders_and_the_clerk_hear_a_directive_is_completed(
+    late: int, db: Database, users: dict[str, int], client_for: Callable[[str], FlaskClient]
+) -> None:
+    boss = users["giamdoc"]
+    for unit in ("qlkh", "ttud"):
+        head = users[f"truong.{unit}"]
+        execute = next(i for i in items_for(db, head, "execute"))
+        unit_work.start_work(db, head, execute.work_item_id)
+        report = next(i for i in items_for(db, head, "report"))
+        unit_work.submit_report(db, head, report.work_item_id, "Đã xong")
+    accepts = items_for(db, boss, "accept")
+    assert len(accepts) == 2
+    unit_work.accept_report(db, boss, accepts[0].work_item_id, "Đạt")
+
+    def told() -> dict[int, int]:
+        with db.reading() as session:
+            kind = Notification.kind == "directive_completed"
+            found = session.execute(select(Notification.user_id, Notification.id).where(kind))
+            return {user: notice for user, notice in found}
+
+    assert told() == {}  # one task still open: nobody is told yet
+    unit_work.accept_report(db, boss, accepts[1].work_item_id, "Đạt")
+    notices = told()
+    assert set(notices) == {boss, users["phogiamdoc"], users["vanthu"]}  # leaders and the clerk
+    clerk = client_for("vanthu")
+    assert "Văn bản hoàn thành" in clerk.get("/notifications").get_data(as_text=True)
+    opened = clerk.get(f"/notifications/{notices[users['vanthu']]}")
+    assert opened.headers["Location"] == f"/directives/{late}"
+    with db.reading() as session:
+        assert session.get(Notification, notices[users["vanthu"]]).read_at is not None
+
+
 def test_lists_export_to_excel_and_csv_without_formulas(
     late: int, client_for: Callable[[str], FlaskClient]
 ) -> None:
