@@ -82,8 +82,8 @@ def labels() -> dict[str, object]:
         "PERIOD_LABELS": args.PERIOD_LABELS,
         "BASIS_LABELS": args.BASIS_LABELS,
         "CATEGORY_LABELS": args.CATEGORY_LABELS,
+        "LIST_LABELS": args.LIST_LABELS,
         "qa": args.query_args,
-        "today_iso": args.today().isoformat(),
     }
 
 

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from web import context
 from workflows import (
     BASES,
-    CATEGORIES,
     PERIOD_KINDS,
     Period,
     StatsQuery,
@@ -35,6 +34,11 @@ CATEGORY_LABELS = {
     "open_in_term": _l("Not completed, within deadline"),
     "open_overdue": _l("Overdue, not completed"),
     "no_deadline": _l("No deadline"),
+}
+LIST_LABELS = {  # the lists behind the sums and rates as well as the columns
+    **CATEGORY_LABELS,
+    "completed": _l("Completed"),
+    "rated": _l("Completed or overdue (what the rates count)"),
 }
 
 
@@ -105,7 +109,7 @@ def task_filter(query: StatsQuery) -> TaskFilter:
     return TaskFilter(
         query,
         level="item" if level == "item" else "task",
-        category=category if category in CATEGORIES else None,
+        category=category if category in LIST_LABELS else None,
         unit_code=(request.args.get("in_unit") or None),
         role=role if role in ("lead", "coordinating") else None,
         directive_id=int(directive) if directive.isdigit() and len(directive) < 10 else None,
