@@ -179,6 +179,7 @@ from workflows.read.statistics import (
     Statistics,
     StatRow,
     StatsQuery,
+    period_between,
     statistics,
 )
 from workflows.read.task_list import MAX_EXPORT_ROWS, TaskFilter, TaskLine, TaskPage, task_list
@@ -361,6 +362,7 @@ __all__ = [
     "open_attachment",
     "open_draft",
     "percent",
+    "period_between",
     "period_of",
     "preview_fields",
     "proposal_json",

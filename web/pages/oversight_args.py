@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import request
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from web import context
@@ -40,6 +41,22 @@ LIST_LABELS = {  # the lists behind the sums and rates as well as the columns
     "completed": _l("Completed"),
     "rated": _l("Completed or overdue (what the rates count)"),
 }
+
+
+MAX_DIRECTIVE_ROWS = 10_000  # the directive list's export
+
+
+def cut_note(shown: int, total: int) -> str:
+    """What a list export says when it holds only the first rows of the list ('' if all)."""
+    if total <= shown:
+        return ""
+    return str(
+        _l(
+            "Only the first %(shown)s of %(total)s rows; narrow the filters for the rest.",
+            shown=format_decimal(shown),
+            total=format_decimal(total),
+        )
+    )
 
 
 @dataclass(frozen=True)
