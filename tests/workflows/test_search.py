@@ -14,12 +14,13 @@ from sqlalchemy import select
 from tests.conftest import seed
 from workflows import directives
 from workflows.db import Database
+from workflows.directives import refresh_search_text
 from workflows.entry import DirectiveInput, TaskInput
 from workflows.organisation.units import list_units
 from workflows.read.listing import DirectiveFilter, list_directives
 from workflows.rules.folding import marked_spans, search_document
 from workflows.settings import Settings
-from workflows.tables import User
+from workflows.tables import Directive, User
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TEXTS = [  # number, issued in January on, title, issuer, task
@@ -124,3 +125,20 @@ def test_the_migration_folds_as_production_does() -> None:
     for number, _, title, issuer, task in TEXTS:
         head = f"{number} {title} {issuer}"
         assert module._document(head, task) == search_document(head, task)
+
+
+def test_the_benchmark_loads_the_search_text_production_writes(db: Database) -> None:
+    from benchmarks import oversight as bench
+
+    bench.load(db, 5)
+    with db.reading() as session:
+        loaded = {d.id: d.search_text for d in session.scalars(select(Directive))}
+    assert len(loaded) == 5
+
+    def refold(session) -> None:
+        for directive in session.scalars(select(Directive)):
+            refresh_search_text(session, directive)
+
+    db.command(refold)
+    with db.reading() as session:
+        assert {d.id: d.search_text for d in session.scalars(select(Directive))} == loaded

@@ -82,6 +82,13 @@ def search_document(head: str, rest: str = "") -> str:
     return f"{_forms(head)}{HEAD_END}{_forms(rest).lstrip()} "
 
 
+def directive_search_text(
+    number: str, title: str, issuer: str, body: str, tasks: list[str], units: list[str]
+) -> str:
+    """What search finds a directive by: number, title and issuer first, then the rest."""
+    return search_document(f"{number} {title} {issuer}", " ".join((body, *tasks, *units)))
+
+
 def matches(word: str, terms: list[str]) -> bool:
     """Whether a word of a text starts with one of the query's terms (as search matches it)."""
     forms = (fold(word), toneless(word), written(word))
