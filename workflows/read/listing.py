@@ -143,11 +143,9 @@ def list_directives(
                 _overdue_count(at),
             )
             .join(Assignment, Assignment.directive_id == Directive.id, isouter=True)
-            .where(Directive.id.in_(ids))
+            .where(Directive.id.in_(_page_of(ids, flt.query, page, per_page)))
             .group_by(Directive.id)
             .order_by(*_order(flt.query))
-            .offset((page - 1) * per_page)
-            .limit(per_page)
         ).all()
         return DirectivePage(
             tuple(_row(d, n, done, late) for d, n, done, late in rows),
@@ -156,6 +154,11 @@ def list_directives(
             per_page,
             _issuers(session, ids),
         )
+
+
+def _page_of(ids: Select[Any], query: str, page: int, per_page: int) -> Select[Any]:
+    # order and cut the directives alone, then count assignments for this page's only
+    return ids.order_by(*_order(query)).offset((page - 1) * per_page).limit(per_page)
 
 
 def _order(query: str) -> list[Any]:
