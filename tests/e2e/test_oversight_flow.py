@@ -184,3 +184,26 @@ def test_dashboard_in_english(browser, live_server: LiveServer, passwords, db, u
     page.wait_for_url(re.compile(r".*/reports\?.*unit=QLKH"))
     assert "QLKH" in page.inner_text("main p:has(strong)")
     assert _real(errors) == []
+
+
+@pytest.mark.e2e
+def test_search_marks_what_it_found(browser, live_server: LiveServer, passwords, db, users) -> None:
+    _late_directive(db, users)
+    shots = live_server.shots
+    page, errors = _sign_in(browser, live_server, "giamdoc", passwords["giamdoc"])
+    page.wait_for_url(re.compile(r".*/dashboard$"))
+    page.goto(f"{live_server.url}/directives/")
+    page.fill("#q", "đo lường")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*/directives/\?.*q=.*"))
+    assert page.locator("table.directives mark").all_inner_texts() == ["đo", "lường"]
+    assert "nhiệm vụ" in page.inner_text("#q-help")
+    page.screenshot(path=str(shots / "01-search-vi.png"), full_page=True)
+    _on_a_phone(page, shots / "01-search-vi-phone.png")
+    page.click("nav button[lang='en']")
+    page.wait_for_load_state()
+    page.goto(page.url)
+    assert "tasks and units" in page.inner_text("#q-help")
+    page.screenshot(path=str(shots / "02-search-en.png"), full_page=True)
+    _on_a_phone(page, shots / "02-search-en-phone.png")
+    assert _real(errors) == []
