@@ -27,7 +27,13 @@ TEXTS = [  # number, issued in January on, title, issuer, task
     ("01/KH-UBND", 5, "Kế hoạch đo lường năm 2025", "UBND tỉnh", "Kiểm tra cân tại chợ"),
     ("02/KH-SKHCN", 6, "Kế hoạch đồng bộ dữ liệu", "Đài Phát thanh", "Đo độ ẩm kho lưu trữ"),
     ("03/CT-UBND", 7, "Chỉ thị về chất lượng sản phẩm", "UBND tỉnh", "Tăng cường đo lường"),
-    ("04/TB-SKHCN", 8, "Thông báo độ an toàn đồng hồ đối với nhà máy", "Văn phòng Sở", "Rà soát"),
+    (
+        "04/TB-SKHCN",
+        8,
+        "Thông báo độ an toàn đồng hồ đối với nhà máy",
+        "Văn phòng Sở",
+        "Rà soát KH, gửi CN",
+    ),
     ("05/QĐ-UBND", 9, "Quyết định của Uỷ ban về đoàn kiểm tra", "Ủy ban nhân dân tỉnh", "Lập đoàn"),
     ("06/KH-SKHCN", 4, "Kế hoạch năm", "Sở KH&CN", "Tổng kết"),
 ]
@@ -72,6 +78,8 @@ def test_typed_marks_count_and_bare_words_match_every_accent(found) -> None:
     assert found("Ủy ban") == found("Uỷ ban") == found("uy ban") == ["05/QĐ-UBND"]
     assert set(found("lư")) == {"01/KH-UBND", "03/CT-UBND", "02/KH-SKHCN"}  # lường, lưu
     assert found("uong") == []  # inside "lường", not at a word's start
+    assert set(found("KH CN")) == {"04/TB-SKHCN", "06/KH-SKHCN"}
+    assert found("KH&CN") == ["06/KH-SKHCN"]  # as written, not "KH" here and "CN" there
     assert found("hoạch") == ["02/KH-SKHCN", "01/KH-UBND", "06/KH-SKHCN"]
 
 

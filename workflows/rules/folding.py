@@ -16,6 +16,7 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
+_JOINED = re.compile(r"[^\W_]+(?:&[^\W_]+)+")  # "KH&CN": also found as written, as one word
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
 _VOWELS = frozenset("aeiouy")
 HEAD_END = " ~ "  # between the head (number, title, issuer) and the rest
@@ -31,6 +32,11 @@ def fold(text: str) -> str:
 def _tokens(text: str) -> list[str]:
     # split the composed text: in NFD the marks themselves would count as punctuation
     return [t for t in _NOT_WORD.split(unicodedata.normalize("NFC", text).lower()) if t]
+
+
+def _joined(text: str) -> list[str]:
+    found = _JOINED.finditer(unicodedata.normalize("NFC", text).lower())
+    return [m.group().replace("&", "") for m in found]
 
 
 def written(word: str) -> str:
@@ -61,8 +67,11 @@ def _term(token: str) -> str:
 
 
 def search_terms(text: str) -> list[str]:
-    """What each word of a query must start: folded; without tone; or as written with tone."""
-    return [_term(token) for token in _tokens(text)]
+    """What each word of a query must start: folded; without tone; or as written with tone.
+
+    "KH&CN" is one word of the query, found only where the text writes it so."""
+    whole = _JOINED.sub(lambda m: m.group().replace("&", ""), unicodedata.normalize("NFC", text))
+    return [_term(token) for token in _tokens(whole)]
 
 
 def search_words(text: str) -> list[str]:
@@ -72,7 +81,7 @@ def search_words(text: str) -> list[str]:
 
 def _forms(text: str) -> str:
     forms: list[str] = []
-    for token in _tokens(text):
+    for token in _tokens(text) + _joined(text):
         forms.append(" ".join(dict.fromkeys((fold(token), toneless(token), written(token)))))
     return "".join(f" {form}" for form in forms)
 
@@ -91,6 +100,7 @@ def directive_search_text(
 
 def matches(word: str, terms: list[str]) -> bool:
     """Whether a word of a text starts with one of the query's terms (as search matches it)."""
+    word = word.replace("&", "")
     forms = (fold(word), toneless(word), written(word))
     return any(form.startswith(term) for form in forms for term in terms)
 
@@ -102,7 +112,7 @@ def marked_spans(text: str, query: str) -> list[tuple[str, bool]]:
         return [(text, False)]
     spans: list[tuple[str, bool]] = []
     at = 0
-    for found in re.finditer(r"[^\W_]+", unicodedata.normalize("NFC", text)):
+    for found in re.finditer(r"[^\W_]+(?:&[^\W_]+)*", unicodedata.normalize("NFC", text)):
         if matches(found.group(), terms):
             spans.append((found.string[at : found.start()], False))
             spans.append((found.group(), True))

@@ -47,7 +47,9 @@ def _written(word):
 
 
 def _forms(text):
-    tokens = [t for t in re.split(r"[\W_]+", unicodedata.normalize("NFC", text).lower()) if t]
+    text = unicodedata.normalize("NFC", text).lower()
+    tokens = [t for t in re.split(r"[\W_]+", text) if t]
+    tokens += [m.group().replace("&", "") for m in re.finditer(r"[^\W_]+(?:&[^\W_]+)+", text)]
     return "".join(" " + " ".join(dict.fromkeys((_fold(t), _toneless(t), _written(t)))) for t in tokens)
 
 
