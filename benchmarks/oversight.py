@@ -33,7 +33,7 @@ from web.app import create_app  # noqa: E402
 from workflows.db import Database  # noqa: E402
 from workflows.organisation import accounts  # noqa: E402
 from workflows.read import memo  # noqa: E402
-from workflows.rules.folding import fold  # noqa: E402
+from workflows.rules.folding import directive_search_text  # noqa: E402
 from workflows.setup import demo, schema  # noqa: E402
 from workflows.tables import (  # noqa: E402
     Assignment,
@@ -125,7 +125,7 @@ def _one_directive(rng, serial, units, clerk, head, now, rows, ids) -> None:
             "assigned_at": issued_at,
             "cancelled_at": issued_at + timedelta(days=30) if status == "cancelled" else None,
             "cancel_reason": "",
-            "search_text": fold(f"{number} Kế hoạch {words} năm {issued.year} {issuer}"),
+            "search_text": "",  # written below, once the tasks and units are known
         }
     )
     for number_in in range(1, rng.randint(3, 6) + 1):
@@ -156,6 +156,22 @@ def _one_directive(rng, serial, units, clerk, head, now, rows, ids) -> None:
             _one_assignment(
                 rng, d_id, ids, unit, role, leads[0][1], due_on, issued_at, head, now, rows, meta
             )
+    directive = rows["d"][-1]
+    tasks = [t["content"] for t in _own(rows["t"], d_id)]
+    names = list(dict.fromkeys(a["unit_name"] for a in _own(rows["a"], d_id)))
+    directive["search_text"] = directive_search_text(  # as production writes it
+        number, directive["title"], issuer, directive["body"], tasks, names
+    )
+
+
+def _own(rows: list[dict], d_id: int) -> list[dict]:
+    """The rows of the directive just made: they are the last ones, so read from the end."""
+    own = []
+    for row in reversed(rows):
+        if row["directive_id"] != d_id:
+            break
+        own.append(row)
+    return own[::-1]
 
 
 def _one_assignment(

@@ -6,9 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 from flask_babel import format_datetime, get_locale, gettext, ngettext
+from markupsafe import Markup, escape
 
 from web import i18n
 from web.messages import translate
+from workflows import marked_spans
 
 BADGE = {
     "overdue": "danger",
@@ -74,6 +76,14 @@ def lane_names(names: dict[str, object]) -> dict[str, str]:
     return {key: str(value) for key, value in names.items()}
 
 
+def marked(text: str, query: str) -> Markup:
+    """The text escaped, the words the search matched in <mark>."""
+    return Markup("").join(
+        Markup("<mark>%s</mark>") % piece if hit else escape(piece)
+        for piece, hit in marked_spans(text, query or "")
+    )
+
+
 def register(app: Flask) -> None:
     """Attach the filters and label tables to Jinja."""
     app.jinja_env.filters.update(
@@ -84,6 +94,7 @@ def register(app: Flask) -> None:
         iso_day=iso_day,
         waited=waited,
         lane_names=lane_names,
+        marked=marked,
     )
     app.jinja_env.globals.update(
         STEP_LABELS=i18n.STEP_LABELS,

@@ -179,6 +179,7 @@ from workflows.read.statistics import (
     Statistics,
     StatRow,
     StatsQuery,
+    period_between,
     statistics,
 )
 from workflows.read.task_list import MAX_EXPORT_ROWS, TaskFilter, TaskLine, TaskPage, task_list
@@ -186,6 +187,7 @@ from workflows.read.trail import directive_trail
 from workflows.read.work_item import WorkItemPage, work_item_page
 from workflows.rules.collation import sort_key
 from workflows.rules.counting import CATEGORIES, Grid, percent
+from workflows.rules.folding import marked_spans
 from workflows.rules.importing.proposal import Proposal, TaskProposal, UnitRef
 from workflows.rules.importing.units import registry_from_org
 from workflows.rules.periods import KINDS as PERIOD_KINDS
@@ -351,6 +353,7 @@ __all__ = [
     "list_users",
     "list_versions",
     "mark_notifications_read",
+    "marked_spans",
     "migrate_directives",
     "migration_plan",
     "next_timer_at",
@@ -359,6 +362,7 @@ __all__ = [
     "open_attachment",
     "open_draft",
     "percent",
+    "period_between",
     "period_of",
     "preview_fields",
     "proposal_json",

@@ -29,7 +29,7 @@ from workflows.errors import DirectiveNotActive, InvalidInput, NotFound
 from workflows.messages import N_
 from workflows.organisation import people
 from workflows.pipeline import complete_work_item, directive_of_work_item, engine_errors
-from workflows.rules.folding import search_document
+from workflows.rules.folding import directive_search_text
 from workflows.rules.text import clean
 from workflows.tables import Assignment, Directive, Task, User
 
@@ -298,8 +298,9 @@ def refresh_search_text(session: Session, directive: Directive) -> None:
     units = session.scalars(
         select(Assignment.unit_name).where(Assignment.directive_id == directive.id).distinct()
     )
-    parts = [directive.number, directive.title, directive.issuer, directive.body, *tasks, *units]
-    directive.search_text = search_document(" ".join(parts))
+    directive.search_text = directive_search_text(
+        directive.number, directive.title, directive.issuer, directive.body, [*tasks], [*units]
+    )
 
 
 def _resumed_status(directive: Directive) -> str:

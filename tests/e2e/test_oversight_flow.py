@@ -68,6 +68,22 @@ def _sign_in(browser, server: LiveServer, username: str, password: str, width: i
     return page, errors
 
 
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1366, "height": 900}
+
+
+def _on_a_phone(page, path, charts: bool = False) -> None:
+    """Reload the page 390 px wide: nothing runs off the side (tables scroll in their own box)."""
+    page.set_viewport_size(PHONE)
+    page.reload()
+    if charts:
+        page.wait_for_selector("body[data-charts-ready=true]")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], (page.url, width)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(LAPTOP)
+
+
 def _real(errors: list[str]) -> list[str]:
     """Console errors and failed responses, less the browser's own favicon request (404)."""
     return [e for e in errors if "favicon" not in e and "404 (NOT FOUND)" not in e]
@@ -90,11 +106,7 @@ def test_director_follows_up_and_the_head_sees_the_nudge(
     page.wait_for_selector("body[data-charts-ready=true]")
     assert page.locator("#units-chart").bounding_box()["height"] > 100
     page.screenshot(path=str(shots / "01-dashboard-laptop.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.reload()
-    page.wait_for_selector("body[data-charts-ready=true]")
-    page.screenshot(path=str(shots / "02-dashboard-phone.png"), full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 900})
+    _on_a_phone(page, shots / "02-dashboard-phone.png", charts=True)
 
     overdue = page.locator("a.grid-open_overdue")
     assert overdue.locator(".display-6").inner_text() == "2"  # QLKH's task and the joint one
@@ -103,6 +115,7 @@ def test_director_follows_up_and_the_head_sees_the_nudge(
     rows = page.locator("table.task-list tbody tr")
     assert rows.count() == 2
     page.screenshot(path=str(shots / "03-overdue-tasks.png"), full_page=True)
+    _on_a_phone(page, shots / "03-overdue-tasks-phone.png")
 
     page.get_by_role("link", name="Đôn đốc QLKH").click()
     page.wait_for_url(re.compile(r".*/assignments/\d+/nudge"))
@@ -122,6 +135,7 @@ def test_director_follows_up_and_the_head_sees_the_nudge(
     page.get_by_role("link", name="Báo cáo kỳ này").click()
     page.wait_for_url(re.compile(r".*/reports\?.*"))
     page.screenshot(path=str(shots / "05-reports.png"), full_page=True)
+    _on_a_phone(page, shots / "05-reports-phone.png")
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải Excel").click()
     book = load_workbook(BytesIO(download.value.path().read_bytes()))
@@ -142,7 +156,8 @@ def test_director_follows_up_and_the_head_sees_the_nudge(
     head.wait_for_url(re.compile(r".*/work/[0-9a-f-]+$"))
     head.screenshot(path=str(shots / "08-head-opens-the-step.png"), full_page=True)
     head.goto(f"{live_server.url}/dashboard")
-    head.screenshot(path=str(shots / "09-head-dashboard-phone.png"), full_page=True)
+    head.wait_for_selector("body[data-charts-ready=true]")
+    _on_a_phone(head, shots / "09-head-dashboard-phone.png", charts=True)
     assert _real(head_errors) == []
 
 
@@ -155,8 +170,40 @@ def test_dashboard_in_english(browser, live_server: LiveServer, passwords, db, u
     page.goto(f"{live_server.url}/dashboard")
     page.wait_for_selector("body[data-charts-ready=true]")
     assert "Overdue, not completed" in page.inner_text("main")
-    page.screenshot(path=str(live_server.shots / "01-dashboard-en.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
+    shots = live_server.shots
+    page.screenshot(path=str(shots / "01-dashboard-en.png"), full_page=True)
+    _on_a_phone(page, shots / "01-dashboard-en-phone.png", charts=True)
     page.goto(f"{live_server.url}/tasks?category=open_overdue&level=item&role=lead")
-    page.screenshot(path=str(live_server.shots / "02-tasks-en-phone.png"), full_page=True)
+    page.screenshot(path=str(shots / "02-tasks-en.png"), full_page=True)
+    _on_a_phone(page, shots / "02-tasks-en-phone.png")
+    page.goto(f"{live_server.url}/reports")
+    page.screenshot(path=str(shots / "03-reports-en.png"), full_page=True)
+    _on_a_phone(page, shots / "03-reports-en-phone.png")
+    page.check("#unit-QLKH")  # the ticked units travel with the period (one form, not nested)
+    page.click("form.period-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/reports\?.*unit=QLKH"))
+    assert "QLKH" in page.inner_text("main p:has(strong)")
+    assert _real(errors) == []
+
+
+@pytest.mark.e2e
+def test_search_marks_what_it_found(browser, live_server: LiveServer, passwords, db, users) -> None:
+    _late_directive(db, users)
+    shots = live_server.shots
+    page, errors = _sign_in(browser, live_server, "giamdoc", passwords["giamdoc"])
+    page.wait_for_url(re.compile(r".*/dashboard$"))
+    page.goto(f"{live_server.url}/directives/")
+    page.fill("#q", "đo lường")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*/directives/\?.*q=.*"))
+    assert page.locator("table.directives mark").all_inner_texts() == ["đo", "lường"]
+    assert "nhiệm vụ" in page.inner_text("#q-help")
+    page.screenshot(path=str(shots / "01-search-vi.png"), full_page=True)
+    _on_a_phone(page, shots / "01-search-vi-phone.png")
+    page.click("nav button[lang='en']")
+    page.wait_for_load_state()
+    page.goto(page.url)
+    assert "tasks and units" in page.inner_text("#q-help")
+    page.screenshot(path=str(shots / "02-search-en.png"), full_page=True)
+    _on_a_phone(page, shots / "02-search-en-phone.png")
     assert _real(errors) == []

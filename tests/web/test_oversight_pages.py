@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
+from lxml import html
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -126,6 +127,66 @@ def test_leaders_hear_of_reports_and_the_clerk_of_assignment(
     assert target.startswith("/work/")
     assert "Duyệt báo cáo" in boss.get(target).get_data(as_text=True)
     assert client_for("giamdoc").get(f"/notifications/{mine + 10_000}").status_code == 404
+
+
+def test_leaders_and_the_clerk_hear_a_directive_is_completed(
+    late: int, db: Database, users: dict[str, int], client_for: Callable[[str], FlaskClient]
+) -> None:
+    boss = users["giamdoc"]
+    for unit in ("qlkh", "ttud"):
+        head = users[f"truong.{unit}"]
+        execute = next(i for i in items_for(db, head, "execute"))
+        unit_work.start_work(db, head, execute.work_item_id)
+        report = next(i for i in items_for(db, head, "report"))
+        unit_work.submit_report(db, head, report.work_item_id, "Đã xong")
+    accepts = items_for(db, boss, "accept")
+    assert len(accepts) == 2
+    unit_work.accept_report(db, boss, accepts[0].work_item_id, "Đạt")
+
+    def told() -> dict[int, int]:
+        with db.reading() as session:
+            kind = Notification.kind == "directive_completed"
+            found = session.execute(select(Notification.user_id, Notification.id).where(kind))
+            return {user: notice for user, notice in found}
+
+    assert told() == {}  # one task still open: nobody is told yet
+    unit_work.accept_report(db, boss, accepts[1].work_item_id, "Đạt")
+    notices = told()
+    assert set(notices) == {boss, users["phogiamdoc"], users["vanthu"]}  # leaders and the clerk
+    clerk = client_for("vanthu")
+    assert "Văn bản hoàn thành" in clerk.get("/notifications").get_data(as_text=True)
+    opened = clerk.get(f"/notifications/{notices[users['vanthu']]}")
+    assert opened.headers["Location"] == f"/directives/{late}"
+    with db.reading() as session:
+        assert session.get(Notification, notices[users["vanthu"]]).read_at is not None
+
+
+def test_every_figure_of_the_dashboard_links_to_the_list_behind_it(
+    late: int, today: date, client_for: Callable[[str], FlaskClient]
+) -> None:
+    boss = client_for("giamdoc")
+    span = {
+        "period": "custom",
+        "from": (today - timedelta(days=60)).isoformat(),
+        "to": (today + timedelta(days=30)).isoformat(),
+    }
+    page = html.fromstring(boss.get("/dashboard", query_string=span).get_data(as_text=True))
+    cells = page.xpath("//main//table//td[not(@colspan)]")
+    assert len(cells) > 12 * 6  # the trend's twelve months at least
+    assert [html.tostring(c) for c in cells if not c.xpath(".//a")] == []
+    rates = page.xpath("//main//div[contains(@class, 'card-body')]//a")
+    assert len(rates) == 5 * 2 + 2 * 2  # each column now and before; each rate now and before
+    badges = page.xpath("//main//h2/a[contains(@class, 'badge')]")
+    assert [b.text_content() for b in badges] == ["1", "1"]  # overdue now, due within a week
+
+    def listed(link: html.HtmlElement) -> str:
+        found = html.fromstring(boss.get(link.get("href")).get_data(as_text=True))
+        return found.xpath("//main//h1/span[contains(@class, 'badge')]")[0].text_content()
+
+    counts = [a for a in page.xpath("//main//td//a | //main//h2/a") if a.text_content().isdigit()]
+    assert sum(int(a.text_content()) for a in counts) > 4
+    for link in counts:  # each figure is the length of the list it leads to
+        assert listed(link) == link.text_content(), link.get("href")
 
 
 def test_lists_export_to_excel_and_csv_without_formulas(

@@ -14,7 +14,7 @@ from tests.conftest import seed
 from tests.workflows import oversight_data
 from tests.workflows.oversight_data import World
 from workflows.db import Database
-from workflows.exports import excel, word
+from workflows.exports import excel, report, word
 from workflows.exports.report import report_data
 from workflows.read.statistics import StatsQuery
 from workflows.rules import periods
@@ -118,3 +118,21 @@ def test_the_word_document(world: World) -> None:
     signature = doc.tables[3].rows[0].cells
     assert "Nơi nhận:" in signature[0].text
     assert "(Ký, ghi rõ họ tên, đóng dấu)" in signature[1].text
+
+
+def test_a_report_cut_at_its_limit_says_so(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = data(world)
+    assert whole.cut_words == ""
+    assert excel_last_row(whole) == whole.total_lines  # the last row is a task, numbered
+    monkeypatch.setattr(report, "MAX_EXPORT_ROWS", 3)  # 50,000 in use: too many to build
+    cut = data(world)
+    assert (len(cut.lines), cut.total_lines) == (3, whole.total_lines)
+    words = f"Danh sách chỉ gồm 3 nhiệm vụ đầu trong tổng số {whole.total_lines} nhiệm vụ"
+    assert excel_last_row(cut).startswith(words)
+    doc = Document(BytesIO(word.document(cut, TZ)))
+    assert any(p.text.startswith(words) for p in doc.paragraphs)
+
+
+def excel_last_row(report_data_: object) -> object:
+    tasks = load_workbook(BytesIO(excel.workbook(report_data_, TZ)))["Nhiệm vụ"]  # type: ignore[arg-type]
+    return [row[0] for row in tasks.iter_rows(values_only=True)][-1]

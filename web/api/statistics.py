@@ -17,9 +17,8 @@ from workflows import (
     BASES,
     GROUPINGS,
     Grid,
-    InvalidInput,
     StatsQuery,
-    custom,
+    period_between,
     period_of,
     report_data,
     report_workbook,
@@ -89,10 +88,7 @@ def query_of(args: dict[str, Any]) -> StatsQuery:
     if start is None or end is None:
         month = period_of("month", datetime.now(UTC).astimezone(context.db().settings.tz).date())
         start, end = start or month.start, end or month.end
-    try:
-        period = custom(start, end)
-    except ValueError as exc:
-        raise InvalidInput({"to": str(exc)}) from exc
+    period = period_between(start, end)
     as_of: date | None = args.get("as_of")
     return StatsQuery(
         period,

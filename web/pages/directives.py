@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from web import context
 from web.context import login_required
 from web.forms import CancelForm, TemplateForm
-from web.pages import entry
+from web.pages import entry, oversight_args
 from workflows import (
     DirectiveFilter,
     cancel_directive,
@@ -59,7 +59,12 @@ def index() -> str:
     result = list_directives(context.db(), context.my_id(), flt, page=page, per_page=20)
     units = list_units(context.db(), context.my_id())
     return render_template(
-        "directives/list.html", page=result, flt=flt, statuses=STATUSES, units=units
+        "directives/list.html",
+        page=result,
+        flt=flt,
+        statuses=STATUSES,
+        units=units,
+        export_note=oversight_args.cut_note(oversight_args.MAX_DIRECTIVE_ROWS, result.total),
     )
 
 

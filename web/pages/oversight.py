@@ -19,10 +19,10 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from web import context
+from web import context, i18n
 from web.context import login_required
 from web.forms import FlaskForm
-from web.messages import problems_of
+from web.messages import problems_of, translate
 from web.pages import oversight_args as args
 from web.pages.directives import directive_filter
 from web.safety import safe_next
@@ -49,7 +49,6 @@ from workflows import (
 )
 
 bp = Blueprint("oversight", __name__)
-MAX_DIRECTIVE_ROWS = 10_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -82,8 +81,8 @@ def labels() -> dict[str, object]:
         "PERIOD_LABELS": args.PERIOD_LABELS,
         "BASIS_LABELS": args.BASIS_LABELS,
         "CATEGORY_LABELS": args.CATEGORY_LABELS,
+        "LIST_LABELS": args.LIST_LABELS,
         "qa": args.query_args,
-        "today_iso": args.today().isoformat(),
     }
 
 
@@ -155,6 +154,7 @@ def tasks() -> str:
         "oversight/tasks.html",
         page=found,
         flt=flt,
+        export_note=args.cut_note(MAX_EXPORT_ROWS, found.total),
         extra_fields={k: v for k, v in extra.items() if v is not None},
         asked=wanted,
         units=list_units(context.db(), context.my_id()),
@@ -172,11 +172,9 @@ def export_tasks(kind: str) -> Response:
     except InvalidInput:
         abort(404)
     tz = context.db().settings.tz
-    rows = [task_values(line, tz) for line in found.lines]
-    name = f"nhiem-vu-{_stamp()}.{kind}"
-    if kind == "csv":
-        return _download(csv_text(TASK_HEAD, rows), name, "text/csv; charset=utf-8")
-    return _download(sheet("Nhiệm vụ", TASK_HEAD, rows), name, XLSX)
+    states = {key: str(label) for key, label in args.CATEGORY_LABELS.items()}
+    rows = [task_values(line, tz, states) for line in found.lines]
+    return _export(kind, "nhiem-vu", _("Tasks"), TASK_HEAD, rows, found.total)
 
 
 @bp.get("/directives/export.<any(xlsx, csv):kind>")
@@ -184,18 +182,28 @@ def export_tasks(kind: str) -> Response:
 def export_directives(kind: str) -> Response:
     """The directive list with the list page's filters, every page of it (10,000 at most)."""
     flt = directive_filter()
+    statuses = {key: str(label) for key, label in i18n.STATUS_LABELS.items()}
     rows: list[list[Any]] = []
     page = 1
-    while len(rows) < MAX_DIRECTIVE_ROWS:
+    while len(rows) < args.MAX_DIRECTIVE_ROWS:
         found = list_directives(context.db(), context.my_id(), flt, page=page, per_page=100)
-        rows += [directive_values(row) for row in found.rows]
+        rows += [directive_values(row, statuses) for row in found.rows]
         if page * found.per_page >= found.total:
             break
         page += 1
-    name = f"van-ban-{_stamp()}.{kind}"
+    rows = rows[: args.MAX_DIRECTIVE_ROWS]
+    return _export(kind, "van-ban", _("Directives"), DIRECTIVE_HEAD, rows, found.total)
+
+
+def _export(
+    kind: str, stem: str, title: str, head: Any, rows: list[list[Any]], total: int
+) -> Response:
+    names = [(translate(name), width) for name, width in head]
+    note = args.cut_note(len(rows), total)
+    name = f"{stem}-{_stamp()}.{kind}"
     if kind == "csv":
-        return _download(csv_text(DIRECTIVE_HEAD, rows), name, "text/csv; charset=utf-8")
-    return _download(sheet("Văn bản", DIRECTIVE_HEAD, rows), name, XLSX)
+        return _download(csv_text(names, rows, note), name, "text/csv; charset=utf-8")
+    return _download(sheet(title, names, rows, note), name, XLSX)
 
 
 @bp.get("/reports")

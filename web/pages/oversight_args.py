@@ -7,12 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import request
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from web import context
 from workflows import (
     BASES,
-    CATEGORIES,
     PERIOD_KINDS,
     Period,
     StatsQuery,
@@ -36,6 +36,27 @@ CATEGORY_LABELS = {
     "open_overdue": _l("Overdue, not completed"),
     "no_deadline": _l("No deadline"),
 }
+LIST_LABELS = {  # the lists behind the sums and rates as well as the columns
+    **CATEGORY_LABELS,
+    "completed": _l("Completed"),
+    "rated": _l("Completed or overdue (what the rates count)"),
+}
+
+
+MAX_DIRECTIVE_ROWS = 10_000  # the directive list's export
+
+
+def cut_note(shown: int, total: int) -> str:
+    """What a list export says when it holds only the first rows of the list ('' if all)."""
+    if total <= shown:
+        return ""
+    return str(
+        _l(
+            "Only the first %(shown)s of %(total)s rows; narrow the filters for the rest.",
+            shown=format_decimal(shown),
+            total=format_decimal(total),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -105,7 +126,7 @@ def task_filter(query: StatsQuery) -> TaskFilter:
     return TaskFilter(
         query,
         level="item" if level == "item" else "task",
-        category=category if category in CATEGORIES else None,
+        category=category if category in LIST_LABELS else None,
         unit_code=(request.args.get("in_unit") or None),
         role=role if role in ("lead", "coordinating") else None,
         directive_id=int(directive) if directive.isdigit() and len(directive) < 10 else None,

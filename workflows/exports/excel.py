@@ -101,6 +101,10 @@ def workbook(data: ReportData, tz: ZoneInfo) -> bytes:
                 line.latest_report,
             ],
         )
+    if data.cut_words:  # the list stops at its limit: the sheet says so in its last row
+        note = WriteOnlyCell(tasks, value=data.cut_words)
+        note.font = Font(bold=True, italic=True)
+        tasks.append([note])
     summary = book.create_sheet("Tổng hợp")
     _setup(summary, SUMMARY_COLUMNS)
     _header(summary, data, tz, len(SUMMARY_COLUMNS))

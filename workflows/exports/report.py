@@ -37,6 +37,17 @@ class ReportData:
     start: date
     end: date
     basis: str
+    total_lines: int = 0  # the tasks of the period; more than `lines` when the list was cut
+
+    @property
+    def cut_words(self) -> str:
+        """What the report says when it lists only the first tasks ('' when it lists all)."""
+        if self.total_lines <= len(self.lines):
+            return ""
+        return (
+            f"Danh sách chỉ gồm {len(self.lines):,} nhiệm vụ đầu trong tổng số "
+            f"{self.total_lines:,} nhiệm vụ; thu hẹp kỳ hoặc đơn vị để lấy phần còn lại."
+        ).replace(",", ".")
 
 
 def report_data(
@@ -61,6 +72,7 @@ def report_data(
         start=query.period.start,
         end=query.period.end,
         basis=query.basis,
+        total_lines=page.total,
     )
 
 

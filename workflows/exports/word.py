@@ -158,6 +158,8 @@ def _overdue(doc: object, data: ReportData, tz: ZoneInfo) -> None:
         _table(doc, OVERDUE_HEAD, rows)
     else:
         doc.add_paragraph("Không có nhiệm vụ quá hạn.")  # type: ignore[attr-defined]
+    if data.cut_words:
+        doc.add_paragraph().add_run(data.cut_words).italic = True  # type: ignore[attr-defined]
 
 
 def _signature(doc: object) -> None:

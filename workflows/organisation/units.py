@@ -16,6 +16,7 @@ from workflows.db import Database
 from workflows.errors import InvalidInput, NotFound
 from workflows.messages import N_
 from workflows.organisation import people
+from workflows.rules.collation import sort_key
 from workflows.rules.folding import fold
 from workflows.rules.text import clean
 from workflows.tables import Unit, User
@@ -48,11 +49,13 @@ class UnitRow:
 
 
 def list_units(db: Database, actor_id: int | None = None) -> list[UnitRow]:
-    """List the units, the tree's root first; anyone signed in may read it."""
+    """List the units, the tree's root first, then by name; anyone signed in may read it."""
     with db.reading() as session:
         if actor_id is not None:
             people.load_actor(session, actor_id)
-        units = session.scalars(select(Unit).order_by(Unit.parent_id.is_not(None), Unit.id)).all()
+        units = sorted(  # the root, then the others in Vietnamese order of their names
+            session.scalars(select(Unit)), key=lambda u: (u.parent_id is not None, sort_key(u.name))
+        )
         codes = {unit.id: unit.code for unit in units}
         names = {
             user_id: name for user_id, name in session.execute(select(User.id, User.full_name))

@@ -21,7 +21,6 @@ from workflows.rules.counting import Grid
 TREND_MONTHS = 12
 LIST_LENGTH = 20
 SOON_DAYS = 7
-EVER = date(1945, 9, 2)
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,8 @@ class Dashboard:
     overdue_total: int
     due_soon: tuple[TaskLine, ...]
     due_soon_total: int
+    overdue_query: stats.StatsQuery  # what the two lists were asked, for the links to them
+    due_soon_query: stats.StatsQuery
 
 
 def dashboard(
@@ -58,7 +59,9 @@ def dashboard(
     before = stats.statistics(db, user_id, replace(previous, by="directive"), now=at)
     units = stats.statistics(db, user_id, replace(query, by="unit"), now=at)
     today = at.astimezone(db.settings.tz).date()
-    open_now = replace(query, period=periods.Period("custom", EVER, today), as_of=None)
+    # as far back as a custom range may reach, so the list behind the figure is the same list
+    since = today - periods.LONGEST_CUSTOM
+    open_now = replace(query, period=periods.Period("custom", since, today), as_of=None)
     overdue = task_list(
         db,
         user_id,
@@ -67,10 +70,11 @@ def dashboard(
         now=at,
     )
     week = periods.Period("custom", today, today + timedelta(days=SOON_DAYS))
+    this_week = replace(query, period=week, as_of=None)
     soon = task_list(
         db,
         user_id,
-        TaskFilter(replace(query, period=week, as_of=None), level="item", category="open_in_term"),
+        TaskFilter(this_week, level="item", category="open_in_term"),
         per_page=LIST_LENGTH,
         now=at,
     )
@@ -87,6 +91,8 @@ def dashboard(
         overdue.total,
         soon.lines,
         soon.total,
+        open_now,
+        this_week,
     )
 
 

@@ -6,14 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import Integer
 
 from engine import utcnow
 from workflows.access.permissions import sees_everything
 from workflows.db import Database
 from workflows.organisation import people
-from workflows.rules.folding import search_words
+from workflows.rules.collation import sort_key
+from workflows.rules.folding import HEAD_END, search_terms
 from workflows.tables import Assignment, Directive, User
 
 
@@ -88,9 +93,31 @@ def _narrow(query: Select[Any], actor: User, flt: DirectiveFilter, now: datetime
             Assignment.state.not_in(CLOSED_STATES), Assignment.due_at <= now
         )
         query = query.where(Directive.id.in_(late), Directive.status == "in_progress")
-    for word in search_words(flt.query):  # each word of the query starts a word of the text
-        query = query.where(Directive.search_text.contains(f" {word}", autoescape=True))
+    for term in search_terms(flt.query):  # each word of the query starts a word of the text
+        query = query.where(Directive.search_text.contains(f" {term}", autoescape=True))
     return query
+
+
+class strpos(GenericFunction[int]):  # noqa: N801 (named as the SQL function)
+    """Where a string first occurs in another, 1-based, 0 when absent (SQLite: instr)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(strpos, "sqlite")
+def _instr(element: strpos, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+def _rank(query: str) -> Any:
+    """How many query words the number, title or issuer holds: those directives come first."""
+    head_end = strpos(Directive.search_text, HEAD_END)
+    hits = [
+        case((strpos(Directive.search_text, f" {term}") < head_end, 1), else_=0)
+        for term in search_terms(query)
+    ]
+    return sum(hits[1:], hits[0]) if hits else None
 
 
 def list_directives(
@@ -101,7 +128,7 @@ def list_directives(
     per_page: int = 20,
     now: datetime | None = None,
 ) -> DirectivePage:
-    """List the directives the actor may see, newest first, with their progress."""
+    """List the directives the actor may see, best match then newest first, with progress."""
     at, flt = now or utcnow(), flt or DirectiveFilter()
     page, per_page = min(max(page, 1), 100_000), min(max(per_page, 1), 100)
     with db.reading() as session:
@@ -116,11 +143,9 @@ def list_directives(
                 _overdue_count(at),
             )
             .join(Assignment, Assignment.directive_id == Directive.id, isouter=True)
-            .where(Directive.id.in_(ids))
+            .where(Directive.id.in_(_page_of(ids, flt.query, page, per_page)))
             .group_by(Directive.id)
-            .order_by(Directive.issued_on.desc(), Directive.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page)
+            .order_by(*_order(flt.query))
         ).all()
         return DirectivePage(
             tuple(_row(d, n, done, late) for d, n, done, late in rows),
@@ -129,6 +154,17 @@ def list_directives(
             per_page,
             _issuers(session, ids),
         )
+
+
+def _page_of(ids: Select[Any], query: str, page: int, per_page: int) -> Select[Any]:
+    # order and cut the directives alone, then count assignments for this page's only
+    return ids.order_by(*_order(query)).offset((page - 1) * per_page).limit(per_page)
+
+
+def _order(query: str) -> list[Any]:
+    newest = [Directive.issued_on.desc(), Directive.id.desc()]
+    rank = _rank(query)
+    return newest if rank is None else [rank.desc(), *newest]
 
 
 def _row(d: Directive, assignments: int, accepted: int, overdue: int) -> DirectiveRow:
@@ -148,4 +184,4 @@ def _row(d: Directive, assignments: int, accepted: int, overdue: int) -> Directi
 
 def _issuers(session: Session, visible: Select[Any]) -> tuple[str, ...]:
     query = select(Directive.issuer).where(Directive.id.in_(visible)).distinct()
-    return tuple(session.scalars(query.order_by(Directive.issuer)))
+    return tuple(sorted(session.scalars(query), key=sort_key))  # Vietnamese order, not bytes

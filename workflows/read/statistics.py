@@ -79,6 +79,16 @@ def check_query(query: StatsQuery) -> None:
         raise InvalidInput({"date_basis": N_("choose due or issued")})
 
 
+def period_between(start: date, end: date) -> periods.Period:
+    """A custom period, or InvalidInput (a domain message) when it runs backwards or too long."""
+    if end < start:
+        raise InvalidInput({"to": N_("the period ends before it starts")})
+    try:
+        return periods.custom(start, end)
+    except ValueError as exc:
+        raise InvalidInput({"to": N_("the period is longer than ten years")}) from exc
+
+
 def window_of(db: Database, query: StatsQuery, now: datetime) -> sql.Window:
     """The instants and days a query counts over."""
     tz = db.settings.tz
