@@ -70,6 +70,11 @@ def test_the_workbook_has_its_header_one_row_per_task_and_the_grid(world: World)
     assert joint[1] == "01/KH-UBND"
     assert joint[2].date() == date(2025, 1, 6)  # a real date, shown dd/mm/yyyy
     assert tasks.cell(row=10 + rows.index(joint), column=3).number_format == "dd/mm/yyyy"
+    head, text = tasks.cell(row=9, column=5), tasks.cell(row=10 + rows.index(joint), column=5)
+    assert head.font.bold
+    assert head.fill.fgColor.rgb.endswith("DDE7F3")
+    assert (text.border.left.style, text.alignment.wrap_text) == ("thin", True)
+    assert not text.font.bold
     assert joint[5] == "Thanh tra Sở; Chi cục Tiêu chuẩn Đo lường Chất lượng"
     assert joint[7].date() == date(2025, 3, 14)
     assert joint[9] == "Hoàn thành quá hạn"
