@@ -7,6 +7,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select, text
@@ -123,16 +124,22 @@ def test_the_same_step_by_two_people_at_once_lands_once(db: Database, users, ass
         )
 
 
+def _tet_assigned(db: Database, today: date) -> dict[str, int]:
+    """The Tết directive entered and assigned; return the demo users by name."""
+    with db.reading() as session:
+        users = {u.username: u.id for u in session.scalars(select(User))}
+    directives.create_directive(db, users["vanthu"], demo.tet_directive(today))
+    assign = items_for(db, users["giamdoc"], "assign")[0]
+    directives.assign_directive(db, users["giamdoc"], assign.work_item_id)
+    return users
+
+
 @pytest.mark.pg
 def test_concurrent_steps_on_postgresql_retry_and_all_land(pg_url: str, today) -> None:
     seed(pg_url)
     db = Database(pg_url)
     try:
-        with db.reading() as session:
-            users = {u.username: u.id for u in session.scalars(select(User))}
-        directives.create_directive(db, users["vanthu"], demo.tet_directive(today))
-        assign = items_for(db, users["giamdoc"], "assign")[0]
-        directives.assign_directive(db, users["giamdoc"], assign.work_item_id)
+        users = _tet_assigned(db, today)
         work = _execute_items(db, users)
         assert _in_threads(db, work[:16]) == ["ok"] * 16
         assert _in_threads(db, work[16:]) == ["ok"] * 13
@@ -188,6 +195,7 @@ def _hold_and_try(db: Database, holder: str, other: str) -> bool:
             holding.rollback()
 
 
+@pytest.mark.pg
 def test_units_steps_lock_their_part_and_decisions_that_end_one_also_the_top(
     pg_url: str, today
 ) -> None:
@@ -196,11 +204,7 @@ def test_units_steps_lock_their_part_and_decisions_that_end_one_also_the_top(
     seed(pg_url)
     db = Database(pg_url)
     try:
-        with db.reading() as session:
-            users = {u.username: u.id for u in session.scalars(select(User))}
-        directives.create_directive(db, users["vanthu"], demo.tet_directive(today))
-        assign = items_for(db, users["giamdoc"], "assign")[0]
-        directives.assign_directive(db, users["giamdoc"], assign.work_item_id)
+        users = _tet_assigned(db, today)
         codes = [c.lower() for c in UNITS if items_for(db, users[f"cv.{c.lower()}"], "execute")]
         first, second = (items_for(db, users[f"cv.{c}"], "execute")[0] for c in codes[:2])
         assert _hold_and_try(db, first.work_item_id, second.work_item_id)
