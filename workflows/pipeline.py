@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 import engine
 from engine import FiredTimer, ReadyTask, StepResult
 from workflows import history, notifications, oversight_notices
-from workflows.access.permissions import StepFacts, check_may_act, delegators_of
+from workflows.access.permissions import (
+    LEADERS_LANE,
+    StepFacts,
+    check_may_act,
+    delegators_of,
+)
 from workflows.db import Database
 from workflows.errors import (
     DirectiveNotActive,
@@ -26,8 +31,6 @@ from workflows.errors import (
 )
 from workflows.messages import N_
 from workflows.tables import Assignment, Directive, Event, Unit, User
-
-LEADERS_LANE = "supervisor"
 
 
 @contextmanager

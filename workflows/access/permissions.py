@@ -30,6 +30,7 @@ from workflows.messages import N_
 from workflows.tables import Assignment, Delegation, Unit, User
 
 SEE_ALL_ROLES = ("supervisor", "clerk", "admin")
+LEADERS_LANE = "supervisor"  # the leaders' steps: a unit's go to its leader in charge
 UNIT_LANES = frozenset({"unit", "unit_head", "lead_unit"})
 UNIT_ROLES = ("unit_staff", "deputy_head", "unit_head")
 HEAD_FORMS = frozenset({"acknowledge", "sign_off"})  # the unit speaks through them
@@ -139,7 +140,7 @@ def _check_own(actor: User, step: StepFacts) -> None:
 
 def _leader_only(actor: User, lane: str | None) -> bool:
     """A leader acts on a unit's step only as its leader in charge, unless director."""
-    return lane == "supervisor" and "director" not in actor.roles
+    return lane == LEADERS_LANE and "director" not in actor.roles
 
 
 def may_act_clause(actor: User, delegators: Sequence[User] = ()) -> ColumnElement[bool]:

@@ -162,13 +162,7 @@ def _tasks(window: sql.Window, flt: TaskFilter, units: list[int] | None) -> Rows
         tasks.c.issuer,
         tasks.c.directive_id,
     )
-    if flt.category:
-        query = query.where(tasks.c.category.in_(_columns(flt.category)))
-    if flt.directive_id:
-        query = query.where(tasks.c.directive_id == flt.directive_id)
-    if flt.issuer:
-        query = query.where(tasks.c.issuer == flt.issuer)
-    return query
+    return _narrowed(query, tasks.c, flt)
 
 
 def _items(window: sql.Window, flt: TaskFilter, units: list[int] | None) -> Rows:
@@ -193,12 +187,17 @@ def _items(window: sql.Window, flt: TaskFilter, units: list[int] | None) -> Rows
         rows.c.role,
         rows.c.assignment_id,
     )
+    return _narrowed(query, rows.c, flt)
+
+
+def _narrowed(query: Rows, columns: Any, flt: TaskFilter) -> Rows:
+    """The rows of a category, a directive, an issuer, as the filter asks."""
     if flt.category:
-        query = query.where(rows.c.category.in_(_columns(flt.category)))
+        query = query.where(columns.category.in_(_columns(flt.category)))
     if flt.directive_id:
-        query = query.where(rows.c.directive_id == flt.directive_id)
+        query = query.where(columns.directive_id == flt.directive_id)
     if flt.issuer:
-        query = query.where(rows.c.issuer == flt.issuer)
+        query = query.where(columns.issuer == flt.issuer)
     return query
 
 
